@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Fineprint needs to build, test and run.
+# Idempotent: packages already present are skipped without touching apt.
+set -euo pipefail
+
+PACKAGES=(
+  # Build
+  bazel-bootstrap bazel-rules-java g++ python3
+  # Libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev librdkafka-dev libpq-dev libsodium-dev libssl-dev
+  libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # Runtime dependencies of tests and the local mesh
+  postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
+  nghttp2-client curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,55 @@
+#include "services/runtime/auth/authenticator.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "services/runtime/status/status.h"
+
+namespace fineprint::auth {
+
+absl::StatusOr<Credentials> ExtractCredentials(
+    const std::function<std::optional<std::string>(absl::string_view)>& lookup) {
+  Credentials out;
+  if (auto key = lookup("x-api-key"); key.has_value()) out.api_key = *key;
+  if (auto header = lookup("authorization"); header.has_value()) {
+    absl::string_view value = absl::StripAsciiWhitespace(*header);
+    if (absl::StartsWithIgnoreCase(value, "bearer ")) {
+      out.bearer_token =
+          std::string(absl::StripAsciiWhitespace(value.substr(7)));
+    } else if (absl::StartsWithIgnoreCase(value, "apikey ")) {
+      out.api_key = std::string(absl::StripAsciiWhitespace(value.substr(7)));
+    } else {
+      return status::WithReason(
+          absl::UnauthenticatedError(
+              "authorization header must be 'Bearer <token>' or 'ApiKey <key>'"),
+          "CREDENTIALS_MALFORMED");
+    }
+  }
+  if (!out.bearer_token.empty() && !out.api_key.empty()) {
+    return status::WithReason(
+        absl::UnauthenticatedError("send either a token or an API key, not both"),
+        "CREDENTIALS_AMBIGUOUS");
+  }
+  return out;
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const Credentials& credentials, absl::Time now) {
+  if (!credentials.bearer_token.empty()) {
+    FP_ASSIGN_OR_RETURN(Claims claims,
+                        VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    return Principal{claims.subject, claims.organization, claims.role,
+                     claims.plan, ""};
+  }
+  if (!credentials.api_key.empty()) {
+    if (api_keys_ == nullptr) {
+      return status::WithReason(
+          absl::UnauthenticatedError("API keys are not accepted here"),
+          "API_KEY_INVALID");
+    }
+    return api_keys_->Verify(credentials.api_key);
+  }
+  return status::WithReason(
+      absl::UnauthenticatedError("credentials required"), "CREDENTIALS_MISSING");
+}
+
+}  // namespace fineprint::auth

@@ -1,0 +1,58 @@
+#ifndef FINEPRINT_SERVICES_RUNTIME_AUTH_AUTHENTICATOR_H_
+#define FINEPRINT_SERVICES_RUNTIME_AUTH_AUTHENTICATOR_H_
+
+// Turns the credentials a caller presents into a Principal. Shared by the
+// gRPC call guard (metadata) and the REST edge (HTTP headers): both extract
+// Credentials first, so the rules for which header wins live in one place.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "services/runtime/auth/jwt.h"
+#include "services/runtime/auth/principal.h"
+
+namespace fineprint::auth {
+
+// API keys travel as `x-api-key: <key>` or `authorization: ApiKey <key>`;
+// access tokens as `authorization: Bearer <jwt>`.
+struct Credentials {
+  std::string bearer_token;
+  std::string api_key;
+  bool empty() const { return bearer_token.empty() && api_key.empty(); }
+};
+
+// `lookup(name)` returns the value of a lower-case header, or nullopt.
+// A malformed authorization header is an error, not "no credentials", so a
+// typo never silently downgrades a call to anonymous.
+absl::StatusOr<Credentials> ExtractCredentials(
+    const std::function<std::optional<std::string>(absl::string_view)>& lookup);
+
+class ApiKeyVerifier {
+ public:
+  virtual ~ApiKeyVerifier() = default;
+  // UNAUTHENTICATED for unknown, revoked or expired keys.
+  virtual absl::StatusOr<Principal> Verify(absl::string_view api_key) = 0;
+};
+
+class Authenticator {
+ public:
+  // `api_keys` may be null: then API keys are rejected.
+  Authenticator(PublicKeyResolver* keys, ApiKeyVerifier* api_keys)
+      : keys_(keys), api_keys_(api_keys) {}
+
+  // UNAUTHENTICATED (with a stable reason) for invalid credentials.
+  absl::StatusOr<Principal> Authenticate(const Credentials& credentials,
+                                         absl::Time now = absl::Now());
+
+ private:
+  PublicKeyResolver* keys_;
+  ApiKeyVerifier* api_keys_;
+};
+
+}  // namespace fineprint::auth
+
+#endif  // FINEPRINT_SERVICES_RUNTIME_AUTH_AUTHENTICATOR_H_

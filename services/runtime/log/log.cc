@@ -1,0 +1,216 @@
+#include "services/runtime/log/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+
+namespace fineprint::log {
+namespace {
+
+thread_local const Context* tls_context = nullptr;
+
+struct Output {
+  absl::Mutex mu;
+  std::string service ABSL_GUARDED_BY(mu) = "fineprint";
+  std::function<void(absl::string_view)> sink ABSL_GUARDED_BY(mu);
+};
+
+Output& GetOutput() {
+  static auto* output = new Output();
+  return *output;
+}
+
+std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarning:
+      return "warning";
+    case Level::kError:
+      return "error";
+  }
+  return "info";
+}
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+size_t Utf8SequenceLength(absl::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+    n = 2;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+  } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+    n = 4;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+Field::Field(absl::string_view k, int64_t v)
+    : key(k), value(absl::StrCat(v)), raw(true) {}
+Field::Field(absl::string_view k, uint64_t v)
+    : key(k), value(absl::StrCat(v)), raw(true) {}
+Field::Field(absl::string_view k, double v)
+    : key(k), value(absl::StrCat(v)), raw(true) {}
+Field::Field(absl::string_view k, bool v)
+    : key(k), value(v ? "true" : "false"), raw(true) {}
+Field::Field(absl::string_view k, const absl::Status& v)
+    : key(k), value(v.ToString()) {}
+Field::Field(absl::string_view k, absl::Duration v)
+    : key(k), value(absl::StrCat(absl::ToDoubleMilliseconds(v))), raw(true) {}
+
+ScopedContext::ScopedContext(Context context)
+    : context_(std::move(context)), previous_(tls_context) {
+  tls_context = &context_;
+}
+
+ScopedContext::~ScopedContext() { tls_context = previous_; }
+
+const Context* CurrentContext() { return tls_context; }
+
+void SetServiceName(absl::string_view name) {
+  Output& out = GetOutput();
+  absl::MutexLock lock(&out.mu);
+  out.service = std::string(name);
+}
+
+void SetMinLevel(Level level) { min_level = static_cast<int>(level); }
+
+void SetSinkForTesting(std::function<void(absl::string_view)> sink) {
+  Output& out = GetOutput();
+  absl::MutexLock lock(&out.mu);
+  out.sink = std::move(sink);
+}
+
+bool IsSensitiveKey(absl::string_view key) {
+  const std::string lower = absl::AsciiStrToLower(key);
+  for (absl::string_view word : {"password", "secret", "token", "authorization",
+                                "api_key", "apikey", "cookie", "credential"}) {
+    if (absl::StrContains(lower, word)) return true;
+  }
+  return false;
+}
+
+void AppendJsonString(std::string& out, absl::string_view s) {
+  out.push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20) {
+      absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+      ++i;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    out.append(s.data() + i, n);
+    i += n;
+  }
+  out.push_back('"');
+}
+
+void Log(Level level, absl::string_view message,
+         std::initializer_list<Field> fields) {
+  if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
+    return;
+  }
+  Output& out = GetOutput();
+  std::string line;
+  line.reserve(256);
+  line += "{\"ts\":";
+  AppendJsonString(line, absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(),
+                                          absl::UTCTimeZone()));
+  absl::StrAppend(&line, ",\"level\":\"", LevelName(level), "\",\"msg\":");
+  AppendJsonString(line, message);
+  {
+    absl::MutexLock lock(&out.mu);
+    line += ",\"service\":";
+    AppendJsonString(line, out.service);
+  }
+  if (const Context* ctx = tls_context) {
+    if (!ctx->request_id.empty()) {
+      line += ",\"request_id\":";
+      AppendJsonString(line, ctx->request_id);
+    }
+    if (!ctx->trace_id.empty()) {
+      line += ",\"trace_id\":";
+      AppendJsonString(line, ctx->trace_id);
+    }
+    if (!ctx->span_id.empty()) {
+      line += ",\"span_id\":";
+      AppendJsonString(line, ctx->span_id);
+    }
+    if (!ctx->method.empty()) {
+      line += ",\"rpc\":";
+      AppendJsonString(line, ctx->method);
+    }
+  }
+  for (const Field& f : fields) {
+    line += ',';
+    AppendJsonString(line, f.key);
+    line += ':';
+    if (IsSensitiveKey(f.key)) {
+      line += "\"[redacted]\"";
+    } else if (f.raw) {
+      line += f.value;
+    } else {
+      AppendJsonString(line, f.value);
+    }
+  }
+  line += "}\n";
+  absl::MutexLock lock(&out.mu);
+  if (out.sink) {
+    out.sink(line);
+  } else {
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+}
+
+}  // namespace fineprint::log
