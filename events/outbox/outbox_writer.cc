@@ -1,0 +1,43 @@
+#include "events/outbox/outbox_writer.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "services/runtime/server/call_context.h"
+#include "services/runtime/server/trace.h"
+#include "services/runtime/status/status.h"
+
+namespace fineprint::events {
+
+std::string TopicFor(absl::string_view service, absl::string_view aggregate_type) {
+  return absl::StrCat("fineprint.", service, ".", aggregate_type, ".v1");
+}
+
+absl::StatusOr<std::string> OutboxWriter::Append(
+    db::Tx& tx, absl::string_view aggregate_type, absl::string_view aggregate_id,
+    const google::protobuf::Message& event) const {
+  if (aggregate_type.empty() || aggregate_id.empty()) {
+    return absl::InvalidArgumentError("outbox event needs an aggregate");
+  }
+  std::string payload;
+  if (!event.SerializeToString(&payload)) {
+    return absl::InternalError("cannot serialize event");
+  }
+  std::string event_id = server::NewUuid();
+  db::Param traceparent = std::nullopt;
+  if (const server::CallContext* call = server::CurrentCall()) {
+    traceparent = call->traceparent;
+  }
+  FP_RETURN_IF_ERROR(
+      tx.Execute(
+            "INSERT INTO outbox (event_id, topic, aggregate_type, aggregate_id,"
+            " event_type, source, payload, traceparent)"
+            " VALUES ($1::uuid, $2, $3, $4, $5, $6, decode($7, 'hex'), $8)",
+            {event_id, TopicFor(service_, aggregate_type),
+             std::string(aggregate_type), std::string(aggregate_id),
+             event.GetDescriptor()->full_name(), service_,
+             absl::BytesToHexString(payload), traceparent})
+          .status());
+  return event_id;
+}
+
+}  // namespace fineprint::events

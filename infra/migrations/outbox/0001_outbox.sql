@@ -1,0 +1,24 @@
+-- The transactional outbox, owned by //events. Applied into every service's
+-- schema (the migrator sets search_path), so each service writes its events
+-- in the same transaction as its state.
+CREATE TABLE outbox (
+  -- Insertion order only: NOT commit order (see docs/events.md).
+  id            bigserial   PRIMARY KEY,
+  -- The writing transaction; the relay publishes a row only once every
+  -- transaction that could precede it in commit order has finished.
+  txid          xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  event_id      uuid        NOT NULL UNIQUE,    -- CloudEvents ce_id
+  topic         text        NOT NULL,
+  aggregate_type text       NOT NULL,
+  aggregate_id  text        NOT NULL,           -- record key, ce_subject
+  event_type    text        NOT NULL,           -- ce_type: full proto name
+  source        text        NOT NULL,           -- ce_source
+  payload       bytea       NOT NULL,           -- protobuf bytes
+  traceparent   text,
+  tracestate    text,
+  occurred_at   timestamptz NOT NULL DEFAULT clock_timestamp(),  -- ce_time
+  published_at  timestamptz
+);
+
+CREATE INDEX outbox_unpublished ON outbox (txid, id) WHERE published_at IS NULL;
+CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;

@@ -1,0 +1,116 @@
+#include "services/identity/tests/identity_fixture.h"
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "services/runtime/db/transaction.h"
+#include "tests/testing/shared_postgres.h"
+
+namespace fineprint::identity::testing {
+
+std::unique_ptr<IdentityApp> IdentityTest::app_;
+std::unique_ptr<v1::IdentityService::Stub> IdentityTest::stub_;
+
+void IdentityTest::SetUpTestSuite() {
+  auto dsn = fineprint::testing::NewTestDatabase("identity");
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  IdentityAppOptions options;
+  options.pg_dsn = *dsn;
+  options.pg_pool_size = 8;
+  options.host.host = "127.0.0.1";
+  options.host.grpc_port = 0;
+  options.host.admin_port = 0;
+  // argon2id with a small cost keeps the suite fast; production uses
+  // libsodium's INTERACTIVE preset.
+  options.config.password_cost = {1, 8 * 1024 * 1024};
+  options.config.max_login_failures = 3;
+  options.config.lockout_base = absl::Seconds(60);
+  auto app = IdentityApp::Start(options);
+  ASSERT_TRUE(app.ok()) << app.status();
+  app_ = *std::move(app);
+  stub_ = v1::IdentityService::NewStub(
+      grpc::CreateChannel(app_->grpc_target(), grpc::InsecureChannelCredentials()));
+}
+
+void IdentityTest::TearDownTestSuite() {
+  stub_.reset();
+  app_.reset();
+}
+
+std::unique_ptr<grpc::ClientContext> IdentityTest::Ctx(const std::string& access_token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!access_token.empty()) ctx->AddMetadata("authorization", "Bearer " + access_token);
+  return ctx;
+}
+
+std::string IdentityTest::UniqueEmail(absl::string_view tag) {
+  static std::atomic<int> n{0};
+  return absl::StrCat(tag, ".", getpid(), ".", n++, "@example.com");
+}
+
+Account IdentityTest::SignUp(absl::string_view tag) {
+  Account a;
+  a.email = UniqueEmail(tag);
+  a.password = kPassword;
+  v1::SignUpRequest req;
+  req.set_email(a.email);
+  req.set_password(a.password);
+  req.set_display_name(absl::StrCat("Test ", tag));
+  req.set_organization_display_name(absl::StrCat(tag, " org"));
+  v1::SignUpResponse resp;
+  grpc::Status s = stub_->SignUp(Ctx().get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  a.user = resp.user();
+  a.org = resp.organization();
+  a.tokens = resp.tokens();
+  return a;
+}
+
+Account IdentityTest::AddUser(const Account& owner, v1::Role role) {
+  Account a;
+  a.email = UniqueEmail(v1::Role_Name(role));
+  a.password = kPassword;
+  a.org = owner.org;
+  v1::CreateUserRequest req;
+  req.set_parent(owner.org.name());
+  req.mutable_user()->set_email(a.email);
+  req.mutable_user()->set_display_name("Member");
+  req.mutable_user()->set_role(role);
+  req.set_password(a.password);
+  grpc::Status s = stub_->CreateUser(Ctx(owner.tokens.access_token()).get(), req, &a.user);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::LoginRequest login;
+  login.set_email(a.email);
+  login.set_password(a.password);
+  s = stub_->Login(Ctx().get(), login, &a.tokens);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return a;
+}
+
+namespace {
+int64_t Count(db::Pool& pool, absl::string_view sql,
+              std::vector<db::Param> params = {}) {
+  int64_t n = -1;
+  absl::Status s = db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
+    auto r = tx.Execute(sql, params);
+    if (!r.ok()) return r.status();
+    auto v = (*r)[0].GetInt64(0);
+    if (!v.ok()) return v.status();
+    n = *v;
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return n;
+}
+}  // namespace
+
+int64_t IdentityTest::OutboxCount() { return Count(pool(), "SELECT count(*) FROM outbox"); }
+int64_t IdentityTest::OutboxCount(absl::string_view event_type) {
+  return Count(pool(), "SELECT count(*) FROM outbox WHERE event_type = $1",
+               {std::string(event_type)});
+}
+int64_t IdentityTest::UserCount() { return Count(pool(), "SELECT count(*) FROM users"); }
+
+}  // namespace fineprint::identity::testing
