@@ -79,6 +79,16 @@ absl::StatusOr<std::optional<T>> ReadOne(absl::StatusOr<db::Result> result,
   return std::optional<T>(std::move(value));
 }
 
+// The first row of a statement that must return one (INSERT/UPDATE ...
+// RETURNING); NOT_FOUND naming `what` when it returned none.
+template <typename T, typename Reader>
+absl::StatusOr<T> ReadFirst(absl::StatusOr<db::Result> result, Reader reader,
+                            absl::string_view what) {
+  if (!result.ok()) return result.status();
+  if (result->empty()) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  return reader((*result)[0]);
+}
+
 template <typename T, typename Reader>
 absl::StatusOr<std::vector<T>> ReadAll(absl::StatusOr<db::Result> result,
                                        Reader reader) {
@@ -180,29 +190,26 @@ absl::StatusOr<std::optional<OrgRecord>> GetOrg(db::Executor& db,
 
 absl::Status InsertOrg(db::Executor& db, OrgRecord& org) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<OrgRecord> row,
-      ReadOne<OrgRecord>(
+      org,
+      ReadFirst<OrgRecord>(
           db.Execute(absl::StrCat("INSERT INTO organizations (id, display_name, plan)"
                                   " VALUES ($1, $2, $3) RETURNING ",
                                   kOrgColumns),
                      {org.id, org.display_name, org.plan}),
-          ReadOrg));
-  org = *std::move(row);
+          ReadOrg, "row"));
   return absl::OkStatus();
 }
 
 absl::Status UpdatePlan(db::Executor& db, OrgRecord& org, absl::string_view plan) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<OrgRecord> row,
-      ReadOne<OrgRecord>(
+      org,
+      ReadFirst<OrgRecord>(
           db.Execute(absl::StrCat("UPDATE organizations SET plan = $2,"
                                   " version = version + 1, update_time = now()"
                                   " WHERE id = $1 RETURNING ",
                                   kOrgColumns),
                      {org.id, plan}),
-          ReadOrg));
-  if (!row) return absl::NotFoundError("organization not found");
-  org = *std::move(row);
+          ReadOrg, "organization"));
   return absl::OkStatus();
 }
 
@@ -228,32 +235,29 @@ absl::StatusOr<std::optional<UserRecord>> FindUserByEmail(db::Executor& db,
 
 absl::Status InsertUser(db::Executor& db, UserRecord& user) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<UserRecord> row,
-      ReadOne<UserRecord>(
+      user,
+      ReadFirst<UserRecord>(
           db.Execute(absl::StrCat("INSERT INTO users (org_id, id, email, display_name,"
                                   " role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
                                   " RETURNING ",
                                   kUserColumns),
                      {user.org_id, user.id, user.email, user.display_name, user.role,
                       user.password_hash}),
-          ReadUser));
-  user = *std::move(row);
+          ReadUser, "row"));
   return absl::OkStatus();
 }
 
 absl::Status UpdateUser(db::Executor& db, UserRecord& user) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<UserRecord> row,
-      ReadOne<UserRecord>(
+      user,
+      ReadFirst<UserRecord>(
           db.Execute(absl::StrCat("UPDATE users SET email = $3, display_name = $4,"
                                   " role = $5, version = version + 1,"
                                   " update_time = now()"
                                   " WHERE org_id = $1 AND id = $2 RETURNING ",
                                   kUserColumns),
                      {user.org_id, user.id, user.email, user.display_name, user.role}),
-          ReadUser));
-  if (!row) return absl::NotFoundError("user not found");
-  user = *std::move(row);
+          ReadUser, "user"));
   return absl::OkStatus();
 }
 
@@ -296,16 +300,15 @@ absl::StatusOr<std::vector<UserRecord>> ListUsers(
 absl::Status InsertApiKey(db::Executor& db, ApiKeyRecord& key,
                           absl::string_view secret_hash) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<ApiKeyRecord> row,
-      ReadOne<ApiKeyRecord>(
+      key,
+      ReadFirst<ApiKeyRecord>(
           db.Execute(absl::StrCat("INSERT INTO api_keys (org_id, id, display_name, role,"
                                   " key_prefix, secret_hash, creator, expire_time)"
                                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
                                   kApiKeyColumns),
                      {key.org_id, key.id, key.display_name, key.role, key.key_prefix,
                       secret_hash, key.creator, db::Param(key.expire_time)}),
-          ReadApiKey));
-  key = *std::move(row);
+          ReadApiKey, "row"));
   return absl::OkStatus();
 }
 
@@ -332,16 +335,14 @@ absl::StatusOr<std::optional<ApiKeyRecord>> FindApiKeyByHash(
 
 absl::Status RevokeApiKey(db::Executor& db, ApiKeyRecord& key) {
   FP_ASSIGN_OR_RETURN(
-      std::optional<ApiKeyRecord> row,
-      ReadOne<ApiKeyRecord>(
+      key,
+      ReadFirst<ApiKeyRecord>(
           db.Execute(absl::StrCat("UPDATE api_keys SET revoke_time ="
                                   " coalesce(revoke_time, now())"
                                   " WHERE org_id = $1 AND id = $2 RETURNING ",
                                   kApiKeyColumns),
                      {key.org_id, key.id}),
-          ReadApiKey));
-  if (!row) return absl::NotFoundError("API key not found");
-  key = *std::move(row);
+          ReadApiKey, "API key"));
   return absl::OkStatus();
 }
 

@@ -190,15 +190,19 @@ std::string Tail(const std::string& path, int lines) {
   return absl::StrJoin(all.begin() + from, all.end(), "\n");
 }
 
-// A forked helper that kills the server with SIGQUIT (immediate shutdown)
-// if this process dies without stopping it: it blocks reading a socket
+// A forked helper that cleans up if this process dies without stopping the
+// server (a crash, SIGKILL, a Bazel timeout): it blocks reading a socket
 // whose other end only this process holds (CLOEXEC keeps it out of exec'd
-// children). A clean Stop writes a byte first, which disarms it.
-absl::Status StartWatchdog(pid_t server, int* fd_out, pid_t* pid_out) {
+// children), and on EOF shuts the server down immediately (SIGQUIT, then
+// SIGKILL) and removes `dir`. A clean Stop writes a byte first, which
+// disarms it. Between fork and exec it makes only async-signal-safe calls.
+absl::Status StartWatchdog(pid_t server, const std::string& dir, int* fd_out,
+                           pid_t* pid_out) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return ErrnoStatus("socketpair");
   }
+  const char* const rm_argv[] = {"/bin/rm", "-rf", "--", dir.c_str(), nullptr};
   const pid_t pid = fork();
   if (pid == 0) {
     const int fd = sv[1];
@@ -211,12 +215,15 @@ absl::Status StartWatchdog(pid_t server, int* fd_out, pid_t* pid_out) {
     do {
       n = read(fd, &byte, 1);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-      kill(server, SIGQUIT);
-      sleep(5);
-      kill(server, SIGKILL);
+    if (n > 0) _exit(0);  // disarmed
+    kill(server, SIGQUIT);
+    const timespec tick = {0, 50'000'000};
+    for (int i = 0; i < 200 && kill(server, 0) == 0; ++i) {
+      nanosleep(&tick, nullptr);
     }
-    _exit(0);
+    kill(server, SIGKILL);
+    execv(rm_argv[0], const_cast<char* const*>(rm_argv));
+    _exit(1);
   }
   close(sv[1]);
   if (pid < 0) {
@@ -354,7 +361,8 @@ absl::Status PostgresServer::Launch() {
   absl::StatusOr<pid_t> pid = Spawn(args, *run_as, log_path(), dir_);
   if (!pid.ok()) return pid.status();
   pid_ = *pid;
-  absl::Status watchdog = StartWatchdog(pid_, &watchdog_fd_, &watchdog_pid_);
+  absl::Status watchdog =
+      StartWatchdog(pid_, dir_, &watchdog_fd_, &watchdog_pid_);
   if (!watchdog.ok()) {
     Stop(ShutdownMode::kImmediate).IgnoreError();
     return watchdog;

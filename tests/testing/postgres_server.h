@@ -11,8 +11,9 @@
 // When run as root (initdb refuses root) initdb and postgres run as the
 // `postgres` OS user; otherwise as the current user. The directory lives
 // under $TEST_TMPDIR when `postgres` can reach it and the socket path fits,
-// else under /tmp. A watchdog process kills the server if the test process
-// dies without cleaning up, so crashed tests do not leak servers.
+// else under /tmp. A watchdog process stops the server and removes its
+// directory if the test process dies without cleaning up, so crashed or
+// timed-out tests leak neither servers nor disk.
 
 #include <sys/types.h>
 

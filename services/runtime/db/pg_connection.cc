@@ -150,6 +150,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
 
 absl::Status PgConnection::Setup(const PoolOptions& options) {
   // One round trip, parameterised (the schema name is quoted server-side).
+  // Like every statement it blocks without a client-side deadline; it is
+  // trivial for the server, so only a dead network could stall it.
   // TimeZone and DateStyle make timestamptz text predictable for the
   // parser in timestamp.h.
   std::string sql =
@@ -175,8 +177,9 @@ PgConnection::PgConnection(PGconn* conn) : conn_(conn) {
   // Replaces libpq's default of printing notices to stderr: services log
   // structured lines, and NOTICEs like "relation already exists, skipping"
   // are noise.
-  if (conn_ != nullptr)
+  if (conn_ != nullptr) {
     PQsetNoticeReceiver(conn_, &PgConnection::OnNotice, this);
+  }
 }
 
 void PgConnection::OnNotice(void* self, const PGresult* notice) {

@@ -92,11 +92,15 @@ absl::Status StatusFromServerError(const ServerError& error) {
   if (!error.constraint.empty()) {
     absl::StrAppend(&message, ", constraint ", error.constraint);
   }
-  if (!error.schema.empty())
+  if (!error.schema.empty()) {
     absl::StrAppend(&message, ", schema ", error.schema);
-  if (!error.table.empty()) absl::StrAppend(&message, ", table ", error.table);
-  if (!error.column.empty())
+  }
+  if (!error.table.empty()) {
+    absl::StrAppend(&message, ", table ", error.table);
+  }
+  if (!error.column.empty()) {
     absl::StrAppend(&message, ", column ", error.column);
+  }
   absl::StrAppend(&message, ")");
   // Class 22 messages quote the rejected input ("invalid input syntax for
   // type integer: \"...\""), which may be a secret.
