@@ -29,9 +29,14 @@ absl::StatusOr<std::string> OutboxWriter::Append(
   }
   FP_RETURN_IF_ERROR(
       tx.Execute(
-            "INSERT INTO outbox (event_id, topic, aggregate_type, aggregate_id,"
+            "WITH s AS ("
+            "  INSERT INTO outbox_sequences AS q (aggregate_type, aggregate_id, last_seq)"
+            "  VALUES ($3, $4, 1) ON CONFLICT (aggregate_type, aggregate_id)"
+            "  DO UPDATE SET last_seq = q.last_seq + 1 RETURNING last_seq)"
+            " INSERT INTO outbox (event_id, topic, aggregate_type, aggregate_id, seq,"
             " event_type, source, payload, traceparent)"
-            " VALUES ($1::uuid, $2, $3, $4, $5, $6, decode($7, 'hex'), $8)",
+            " SELECT $1::uuid, $2, $3, $4, s.last_seq, $5, $6, decode($7, 'hex'), $8"
+            " FROM s",
             {event_id, TopicFor(service_, aggregate_type),
              std::string(aggregate_type), std::string(aggregate_id),
              event.GetDescriptor()->full_name(), service_,

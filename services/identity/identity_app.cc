@@ -1,5 +1,6 @@
 #include "services/identity/identity_app.h"
 
+#include "events/relay/kafka_relay.h"
 #include "infra/migrations/common_migrations.h"
 #include "infra/migrations/identity_migrations.h"
 #include "infra/migrations/outbox_migrations.h"
@@ -44,12 +45,21 @@ absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(
                         pool->Acquire(absl::Now() + absl::Seconds(1)));
     return conn->Execute("SELECT 1").status();
   });
+  if (!options.kafka_bootstrap_servers.empty()) {
+    ::fineprint::events::RelayOptions relay;
+    relay.service = kSchema;
+    FP_ASSIGN_OR_RETURN(app->relay_,
+                        ::fineprint::events::StartKafkaRelay(app->pool_.get(),
+                                                options.kafka_bootstrap_servers, relay));
+  }
   FP_RETURN_IF_ERROR(app->host_->Start());
   return app;
 }
 
 IdentityApp::~IdentityApp() {
   if (host_) host_->Shutdown();
+  // After the server: events of the last calls still get published.
+  if (relay_) relay_->Stop();
 }
 
 }  // namespace fineprint::identity

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "events/relay/outbox_relay.h"
 #include "services/identity/identity_service.h"
 #include "services/runtime/db/pool.h"
 #include "services/runtime/server/service_host.h"
@@ -19,6 +20,9 @@ struct IdentityAppOptions {
   std::string pg_dsn;
   int pg_pool_size = 16;
   server::HostOptions host;
+  // When set, the outbox relay runs in-process and publishes to this Kafka
+  // cluster; when empty, events wait in the outbox for a standalone relay.
+  std::string kafka_bootstrap_servers;
   IdentityConfig config;
 };
 
@@ -41,6 +45,7 @@ class IdentityApp {
   std::unique_ptr<IdentityServiceImpl> service_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<server::ServiceHost> host_;
+  std::unique_ptr<::fineprint::events::OutboxRelay> relay_;
 };
 
 }  // namespace fineprint::identity
