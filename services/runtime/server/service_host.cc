@@ -144,11 +144,15 @@ void ServiceHost::Shutdown() {
   log::Info("stopped");
 }
 
-void ServiceHost::WaitForTermination() {
+void WaitForTerminationSignal() {
   sigset_t set = TerminationSignals();
   int sig = 0;
   sigwait(&set, &sig);
   log::Info("signal received", {{"signal", sig}});
+}
+
+void ServiceHost::WaitForTermination() {
+  WaitForTerminationSignal();
   Shutdown();
 }
 

@@ -40,6 +40,9 @@ HostOptions HostOptionsFromFlags(std::string service_name);
 std::vector<char*> InitRuntime(int argc, char** argv,
                                const std::string& service_name);
 
+// Blocks until SIGTERM or SIGINT (blocked by InitRuntime) arrives.
+void WaitForTerminationSignal();
+
 class ServiceHost {
  public:
   explicit ServiceHost(HostOptions options);
