@@ -51,7 +51,12 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(
       {"partitioner", "murmur2_random"},
       {"linger.ms", "1"},
       {"compression.type", "lz4"},
-      {"message.timeout.ms", "30000"},
+      // Never time a record out inside a producer session: librdkafka's
+      // idempotent producer may let later records of a partition through
+      // after a local timeout (gap-less covers everything but timeouts).
+      // The relay bounds a batch with its own deadline and then discards
+      // the whole producer instead.
+      {"message.timeout.ms", "0"},
   };
   for (const auto& kv : extra) settings.push_back(kv);
   auto conf = NewKafkaConf(settings);
@@ -108,9 +113,10 @@ absl::StatusOr<std::vector<bool>> KafkaPublisher::Publish(
   while (pending() && absl::Now() < deadline) {
     rd_kafka_poll(producer_.get(), std::max(1, std::min(100, RemainingMs(deadline))));
   }
-  if (pending()) {
+  const bool timed_out = pending();
+  if (timed_out) {
     // Reports still outstanding: the slots must outlive librdkafka's
-    // references to them, so wait them out before returning.
+    // references to them, so purge and wait them out before returning.
     rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     while (pending()) rd_kafka_poll(producer_.get(), 100);
   }
@@ -119,6 +125,10 @@ absl::StatusOr<std::vector<bool>> KafkaPublisher::Publish(
       rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason));
   if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return KafkaError(fatal, "producer fatal error", reason);
+  }
+  if (timed_out) {
+    // Purged records may still land; this session must not send again.
+    return absl::UnavailableError("batch not acknowledged before the deadline");
   }
   std::vector<bool> delivered(records.size());
   for (size_t i = 0; i < records.size(); ++i) delivered[i] = slots[i].state == 1;
