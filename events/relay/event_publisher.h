@@ -19,7 +19,8 @@ class EventPublisher {
   // For each key the acknowledged records form a prefix of that key's
   // records in `records`: a record that failed is never followed by an
   // acknowledged later one of the same key. An error means the publisher
-  // is unusable (e.g. a fatal idempotence error) and must be recreated.
+  // is unusable (a fatal idempotence error, or a batch that missed its
+  // deadline) and must be recreated.
   virtual absl::StatusOr<std::vector<bool>> Publish(
       const std::vector<OutboxRecord>& records, absl::Time deadline) = 0;
 };
