@@ -71,6 +71,10 @@ absl::Status OutboxRelay::EnsureLeader() {
   next_leader_attempt_ = now + options_.leader_retry_interval;
   FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                       pool_->Acquire(now + absl::Seconds(2)));
+  // A mark lost in a crash only republishes its rows (consumers dedupe on
+  // ce_id), so the relay's own commits need not wait for the WAL flush:
+  // that wait would sit on every batch's critical path.
+  FP_RETURN_IF_ERROR(conn->Execute("SET synchronous_commit = off").status());
   FP_ASSIGN_OR_RETURN(
       db::Result r,
       conn->Execute("SELECT pg_try_advisory_lock(hashtext('fineprint.outbox.relay'),"
