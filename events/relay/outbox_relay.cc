@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "services/runtime/db/transaction.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/status/status.h"
 
@@ -71,10 +72,6 @@ absl::Status OutboxRelay::EnsureLeader() {
   next_leader_attempt_ = now + options_.leader_retry_interval;
   FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                       pool_->Acquire(now + absl::Seconds(2)));
-  // A mark lost in a crash only republishes its rows (consumers dedupe on
-  // ce_id), so the relay's own commits need not wait for the WAL flush:
-  // that wait would sit on every batch's critical path.
-  FP_RETURN_IF_ERROR(conn->Execute("SET synchronous_commit = off").status());
   FP_ASSIGN_OR_RETURN(
       db::Result r,
       conn->Execute("SELECT pg_try_advisory_lock(hashtext('fineprint.outbox.relay'),"
@@ -180,10 +177,19 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
     commit_to_ack_.Observe(absl::ToDoubleSeconds(now - records[i].occurred_at));
   }
   if (!ids.empty()) {
-    auto marked = (*leader_conn_)->Execute(
-        "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-        {absl::StrCat("{", absl::StrJoin(ids, ","), "}")});
-    if (!marked.ok()) return fail(marked.status());
+    const std::string id_array = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+    absl::Status marked = db::RunInTransaction(
+        **leader_conn_, {}, [&](db::Tx& tx) -> absl::Status {
+          // A mark lost in a crash only republishes its rows (consumers
+          // dedupe on ce_id), so it need not wait for the WAL flush, which
+          // would sit on every batch's critical path.
+          FP_RETURN_IF_ERROR(tx.Execute("SET LOCAL synchronous_commit = off").status());
+          return tx
+              .Execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                       {id_array})
+              .status();
+        });
+    if (!marked.ok()) return fail(marked);
     published_.Increment(static_cast<double>(ids.size()));
   }
   if (ids.size() < records.size()) {
