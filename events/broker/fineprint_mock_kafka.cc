@@ -18,6 +18,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "events/broker/mock_kafka_cluster.h"
 #include "events/topics/topics_flags.h"
 #include "services/runtime/config/config.h"
@@ -94,8 +95,10 @@ int Run(int argc, char** argv) {
   while (sigwait(&stop_signals, &signal_number) != 0) {
   }
   log::Info("mock Kafka stopping", {{"signal", signal_number}});
-  cluster->reset();
   if (!port_file.empty()) std::remove(port_file.c_str());
+  const absl::Time stopping = absl::Now();
+  cluster->reset();
+  log::Info("mock Kafka stopped", {{"took", absl::Now() - stopping}});
   return 0;
 }
 

@@ -125,14 +125,7 @@ absl::StatusOr<std::string> KafkaBroker::Start() {
       RunScript("start.sh", args, options_.start_timeout + absl::Seconds(60));
   if (!out.ok()) return out.status();
 
-  const std::string address = LastLines(*out, 1);
-  absl::string_view port_text = address;
-  int port = 0;
-  if (!absl::ConsumePrefix(&port_text, "127.0.0.1:") ||
-      !absl::SimpleAtoi(port_text, &port) || port <= 0) {
-    return absl::InternalError(absl::StrCat(
-        "start.sh printed no bootstrap address; stdout: '", *out, "'"));
-  }
+  // The broker runs now: arm the watchdog before anything else can fail.
   int pid = 0;
   if (!absl::SimpleAtoi(
           absl::StripAsciiWhitespace(ReadFile(dir_ + "/kafka.pid")), &pid) ||
@@ -142,6 +135,15 @@ absl::StatusOr<std::string> KafkaBroker::Start() {
   }
   pid_ = pid;
   SendToWatchdog(watchdog_fd_, pid_);
+
+  const std::string address = LastLines(*out, 1);
+  absl::string_view port_text = address;
+  int port = 0;
+  if (!absl::ConsumePrefix(&port_text, "127.0.0.1:") ||
+      !absl::SimpleAtoi(port_text, &port) || port <= 0) {
+    return absl::InternalError(absl::StrCat(
+        "start.sh printed no bootstrap address; stdout: '", *out, "'"));
+  }
   port_ = port;
   bootstrap_ = address;
   last_start_duration_ = absl::Now() - started;

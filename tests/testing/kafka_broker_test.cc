@@ -1,7 +1,13 @@
 #include "tests/testing/kafka_broker.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -182,6 +188,41 @@ TEST(KafkaBrokerTest, SharedKafkaStartsOneBroker) {
                   {{topic, 2, -1, events::CleanupPolicy::kDelete}}, kTimeout)
                   .ok());
   EXPECT_EQ(*PartitionCount((*a)->bootstrap_servers(), topic), 2);
+}
+
+// A test process that dies without cleaning up must not leak its JVM.
+TEST(KafkaBrokerDeathTest, WatchdogKillsTheBrokerOfACrashedProcess) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string pid_file = absl::StrCat(
+      std::getenv("TEST_TMPDIR") != nullptr ? std::getenv("TEST_TMPDIR")
+                                            : "/tmp",
+      "/crashed_broker.pid");
+  EXPECT_EXIT(
+      {
+        auto* broker = new KafkaBroker();  // never destroyed
+        if (!broker->Start().ok()) _exit(1);
+        std::ofstream(pid_file) << broker->pid() << " " << broker->dir();
+        _exit(0);  // no destructors, like a crash
+      },
+      ::testing::ExitedWithCode(0), "");
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  std::string dir;
+  ASSERT_TRUE(in >> pid >> dir) << "the child did not start a broker";
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  while (kill(pid, 0) == 0 && absl::Now() < deadline) {
+    // A zombie waiting to be reaped is dead enough.
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    if (text.find(") Z") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  EXPECT_TRUE(text.empty() || text.find(") Z") != std::string::npos)
+      << "broker pid " << pid << " survived its test process";
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);  // the child could not
 }
 
 TEST(KafkaBrokerTest, MissingJarsFailWithInstructions) {
