@@ -98,6 +98,11 @@ int64_t EventBusHarness::committed_so_far() {
   return static_cast<int64_t>(committed_.size());
 }
 
+std::map<std::string, std::string> EventBusHarness::CommittedEvents() {
+  absl::MutexLock lock(&mu_);
+  return committed_;
+}
+
 void EventBusHarness::WriterLoop(int events_per_second) {
   events::OutboxWriter writer("identity");
   std::mt19937 rng(42);

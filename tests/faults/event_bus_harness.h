@@ -58,6 +58,9 @@ class EventBusHarness {
   absl::StatusOr<Counts> Reconcile(absl::Duration timeout);
 
   int64_t committed_so_far();
+  const std::string& dsn() const { return dsn_; }
+  // Committed event ids -> aggregate (after Reconcile).
+  std::map<std::string, std::string> CommittedEvents();
 
  private:
   EventBusHarness() = default;
