@@ -31,17 +31,11 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
 absl::StatusOr<std::unique_ptr<RecordProducer>> RecordProducer::Create(
     absl::string_view bootstrap_servers, absl::string_view client_id,
     const KafkaConfig& extra) {
-  KafkaConfig settings = {
-      {"bootstrap.servers", std::string(bootstrap_servers)},
-      {"client.id", std::string(client_id)},
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      // The relay's partitioner: a replayed record lands in the partition
-      // of its key, next to the rest of its aggregate's history.
-      {"partitioner", "murmur2_random"},
-      {"linger.ms", "0"},
-      {"message.timeout.ms", "30000"},
-  };
+  // The relay's settings: a replayed record lands in the partition of its
+  // key, next to the rest of its aggregate's history.
+  KafkaConfig settings = EventProducerSettings(bootstrap_servers, client_id);
+  settings.push_back({"linger.ms", "0"});
+  settings.push_back({"message.timeout.ms", "30000"});
   settings.insert(settings.end(), extra.begin(), extra.end());
   absl::StatusOr<KafkaConf> conf = NewKafkaConf(settings);
   if (!conf.ok()) return conf.status();

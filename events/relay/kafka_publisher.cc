@@ -40,15 +40,9 @@ void KeepPerKeyPrefix(const std::vector<OutboxRecord>& records,
 absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(
     absl::string_view bootstrap_servers, absl::string_view client_id,
     const KafkaConfig& extra) {
-  KafkaConfig settings = {
-      {"bootstrap.servers", std::string(bootstrap_servers)},
-      {"client.id", std::string(client_id)},
-      {"enable.idempotence", "true"},
+  KafkaConfig settings = EventProducerSettings(bootstrap_servers, client_id);
+  settings.insert(settings.end(), {
       {"enable.gapless.guarantee", "true"},
-      {"acks", "all"},
-      // Java-compatible key hashing, so every producer of a topic agrees on
-      // an aggregate's partition.
-      {"partitioner", "murmur2_random"},
       {"linger.ms", "1"},
       {"compression.type", "lz4"},
       // Never time a record out inside a producer session: librdkafka's
@@ -57,7 +51,7 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(
       // The relay bounds a batch with its own deadline and then discards
       // the whole producer instead.
       {"message.timeout.ms", "0"},
-  };
+  });
   for (const auto& kv : extra) settings.push_back(kv);
   auto conf = NewKafkaConf(settings);
   if (!conf.ok()) return conf.status();

@@ -44,6 +44,17 @@ absl::Status SetKafkaConf(rd_kafka_conf_t* conf, absl::string_view name,
   return absl::OkStatus();
 }
 
+KafkaConfig EventProducerSettings(absl::string_view bootstrap_servers,
+                                  absl::string_view client_id) {
+  return {
+      {"bootstrap.servers", std::string(bootstrap_servers)},
+      {"client.id", std::string(client_id)},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+  };
+}
+
 absl::StatusOr<KafkaConf> NewKafkaConf(const KafkaConfig& settings) {
   KafkaConf conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), &LogCallback);

@@ -54,6 +54,14 @@ using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 // values may be credentials such as sasl.password).
 absl::StatusOr<KafkaConf> NewKafkaConf(const KafkaConfig& settings);
 
+// Settings every Fineprint producer of domain events starts from: an
+// idempotent producer with acks=all and the Java-compatible murmur2
+// partitioner, so every producer (relay, dead-letter replays) puts an
+// aggregate's records in the same partition. Callers append their own
+// (later entries win).
+KafkaConfig EventProducerSettings(absl::string_view bootstrap_servers,
+                                  absl::string_view client_id);
+
 absl::Status SetKafkaConf(rd_kafka_conf_t* conf, absl::string_view name,
                           absl::string_view value);
 
