@@ -1,0 +1,326 @@
+#include "gateway/server/edge_handler.h"
+
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/rpc/error_details.pb.h"
+#include "fineprint/api/v1/options.pb.h"
+#include "gateway/server/edge_call.h"
+#include "gateway/server/forwarding.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "services/runtime/log/log.h"
+#include "services/runtime/server/call_guard.h"
+#include "services/runtime/status/status.h"
+
+namespace fineprint::gateway::server {
+namespace {
+
+namespace pb = ::google::protobuf;
+
+bool IsJsonContentType(absl::string_view v) {
+  absl::string_view media = v.substr(0, v.find(';'));
+  media = absl::StripAsciiWhitespace(media);
+  return absl::EqualsIgnoreCase(media, "application/json");
+}
+
+}  // namespace
+
+std::string BufferToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+HttpResponse ErrorResponse(const absl::Status& status, pb::util::TypeResolver* resolver,
+                           int http_status) {
+  google::rpc::Status rpc = fineprint::status::ToRpcStatus(status);
+  HttpResponse r;
+  r.status = http_status != 0
+                 ? http_status
+                 : transcode::HttpStatusFromGrpcCode(static_cast<int>(status.code()));
+  r.body = transcode::ErrorBodyJson(static_cast<int>(status.code()), status.message(),
+                                    rpc.SerializeAsString(), resolver);
+  r.SetHeader("content-type", "application/json");
+  return r;
+}
+
+EdgeHandler::EdgeHandler(ConfigHolder* config, Backends* backends,
+                         auth::Authenticator* authenticator, EdgeOptions options,
+                         metrics::Registry* registry)
+    : config_(config),
+      backends_(backends),
+      authenticator_(authenticator),
+      options_(std::move(options)),
+      registry_(registry) {
+  if (options_.auth_threads > 0) {
+    auth_pool_ = std::make_unique<WorkerPool>(options_.auth_threads);
+  }
+}
+
+EdgeHandler::~EdgeHandler() {
+  auth_pool_.reset();  // runs what is queued; those calls count as in flight
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* n) { return *n == 0; }, &in_flight_));
+}
+
+void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> done,
+                         StreamOpener open_stream) {
+  auto call = std::make_shared<Call>();
+  call->start = absl::Now();
+  call->done = std::move(done);
+  call->open_stream = std::move(open_stream);
+  if (auto accept = request.Header("accept")) {
+    call->sse = absl::StrContains(*accept, "text/event-stream");
+  }
+  call->ids = IdsFor(request);
+  call->http_method = request.method;
+  call->remote = request.remote_address;
+  call->bytes_in = request.body.size();
+  call->config = config_->Get();
+  const size_t q = request.target.find('?');
+  absl::string_view path = absl::string_view(request.target).substr(0, q);
+  call->path = std::string(path);
+
+  if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
+    HttpResponse r;
+    r.body = call->config != nullptr ? "{\"status\":\"SERVING\"}" : "{\"status\":\"NOT_SERVING\"}";
+    r.status = call->config != nullptr ? 200 : 503;
+    r.SetHeader("content-type", "application/json");
+    return Finish(call, std::move(r));
+  }
+  if (call->config == nullptr) {
+    return Finish(call, ErrorResponse(absl::UnavailableError("API not loaded"), nullptr));
+  }
+  const api::ApiConfig& config = *call->config;
+  pb::util::TypeResolver* resolver = &config.type_resolver();
+  if (options_.serve_openapi && path == "/openapi.json" && request.method == "GET") {
+    HttpResponse r;
+    r.body = OpenApiFor(call->config);
+    r.SetHeader("content-type", "application/json");
+    if (auto origin = request.Header("origin"); origin && CorsAllowed(*origin)) {
+      call->cors_origin = *origin;
+    }
+    return Finish(call, std::move(r));
+  }
+  if (auto origin = request.Header("origin"); origin && CorsAllowed(*origin)) {
+    call->cors_origin = *origin;
+    if (auto preflight = Preflight(request, config, path)) {
+      return Finish(call, *std::move(preflight));
+    }
+  }
+
+  routing::MatchResult match = config.routes().Match(request.method, path);
+  switch (match.kind) {
+    case routing::MatchResult::Kind::kNotFound:
+      return Finish(call, ErrorResponse(absl::NotFoundError(absl::StrCat(
+                                            "no route for ", request.method, " ", path)),
+                                        resolver));
+    case routing::MatchResult::Kind::kMethodNotAllowed: {
+      HttpResponse r = ErrorResponse(
+          absl::UnimplementedError(absl::StrCat("method ", request.method,
+                                                " not allowed on ", path)),
+          resolver, 405);
+      r.SetHeader("allow", absl::StrJoin(match.allowed_methods, ", "));
+      return Finish(call, std::move(r));
+    }
+    case routing::MatchResult::Kind::kBadPath:
+      return Finish(call, ErrorResponse(absl::InvalidArgumentError(match.error), resolver));
+    case routing::MatchResult::Kind::kMatched:
+      break;
+  }
+  call->route = match.route;
+  call->info = &config.method(match.route->target.id);
+  const api::MethodInfo& info = *call->info;
+
+  if (request.body.size() > options_.max_body_bytes) {
+    return Finish(call, ErrorResponse(absl::InvalidArgumentError("request body too large"),
+                                      resolver, 413));
+  }
+  const bool has_body = request.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (has_body) {
+    if (match.route->target.body.empty()) {
+      return Finish(call, ErrorResponse(absl::InvalidArgumentError(
+                                            "this method takes no request body"),
+                                        resolver));
+    }
+    auto ct = request.Header("content-type");
+    if (!ct || !IsJsonContentType(*ct)) {
+      return Finish(call, ErrorResponse(absl::InvalidArgumentError(
+                                            "request body must be application/json"),
+                                        resolver, 415));
+    }
+  }
+
+  if (!info.is_public && auth_pool_ != nullptr) {
+    auth_pool_->Schedule([this, call, request = std::move(request),
+                          match = std::move(match)] { Dispatch(call, request, match); });
+    return;
+  }
+  Dispatch(call, request, match);
+}
+
+void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest& request,
+                           const routing::MatchResult& match) {
+  const api::ApiConfig& config = *call->config;
+  const api::MethodInfo& info = *call->info;
+  pb::util::TypeResolver* resolver = &config.type_resolver();
+  const size_t q = request.target.find('?');
+  const absl::string_view query = q == std::string::npos
+                                      ? absl::string_view()
+                                      : absl::string_view(request.target).substr(q + 1);
+
+  // Authentication happens before any backend sees the request.
+  fineprint::api::v1::AuthRule rule;
+  rule.set_public_(info.is_public);
+  for (const auto& role : info.roles) rule.add_roles(role);
+  if (!info.is_public && authenticator_ == nullptr) {
+    return Finish(call, ErrorResponse(absl::UnauthenticatedError(
+                                          "authentication is not configured"),
+                                      resolver));
+  }
+  std::optional<auth::Principal> principal;
+  if (!info.is_public) {
+    auto credentials = auth::ExtractCredentials(
+        [&request](absl::string_view name) { return request.Header(name); });
+    auto authorized = fineprint::server::Authorize(rule, credentials, *authenticator_);
+    if (!authorized.ok()) return Finish(call, ErrorResponse(authorized.status(), resolver));
+    if (!authorized->has_value()) {
+      return Finish(call, ErrorResponse(
+                              absl::UnauthenticatedError("credentials required"), resolver));
+    }
+    principal = **authorized;
+  }
+
+  if (options_.rate_limit.enabled) {
+    const bool by_org = principal.has_value() && !principal->organization.empty();
+    const std::string key =
+        by_org ? absl::StrCat("org:", principal->organization)
+               : absl::StrCat("ip:", request.remote_address);
+    const double limit = by_org ? options_.rate_limit.plans.PerMinute(principal->plan)
+                                : options_.rate_limit.public_per_ip_per_minute;
+    call->rate = limiter_.Take(key, limit);
+    if (!call->rate->allowed) {
+      absl::Status limited = fineprint::status::WithReason(
+          absl::ResourceExhaustedError("rate limit exceeded"), "RATE_LIMITED",
+          {{"limit_per_minute", std::to_string(call->rate->limit)}});
+      google::rpc::RetryInfo retry;
+      const int64_t wait_ms = absl::ToInt64Milliseconds(call->rate->retry_after);
+      retry.mutable_retry_delay()->set_seconds(wait_ms / 1000);
+      retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(wait_ms % 1000) * 1000000);
+      fineprint::status::AttachDetail(limited, retry);
+      HttpResponse r = ErrorResponse(limited, resolver);
+      r.SetHeader("retry-after",
+                  std::to_string(static_cast<int64_t>(
+                      std::ceil(absl::ToDoubleSeconds(call->rate->retry_after)))));
+      return Finish(call, std::move(r));
+    }
+  }
+
+  if (info.method->server_streaming() && !call->open_stream) {
+    return Finish(call, ErrorResponse(absl::UnimplementedError(
+                                          "this transport cannot stream responses"),
+                                      resolver));
+  }
+
+  std::unique_ptr<pb::Message> message(
+      config.factory().GetPrototype(info.method->input_type())->New());
+  transcode::HttpRequestParts parts;
+  parts.bindings = &match.bindings;
+  parts.query = query;
+  parts.body = request.body;
+  parts.body_field = match.route->target.body;
+  if (absl::Status s = transcode::TranscodeRequest(parts, options_.request, resolver,
+                                                   message.get());
+      !s.ok()) {
+    return Finish(call, ErrorResponse(s, resolver));
+  }
+
+  absl::StatusOr<absl::Duration> timeout =
+      TimeoutFor(request, options_.default_timeout, options_.max_timeout);
+  if (!timeout.ok()) return Finish(call, ErrorResponse(timeout.status(), resolver));
+
+  grpc::GenericStub* stub = backends_->StubFor(info.service);
+  if (stub == nullptr) {
+    return Finish(call, ErrorResponse(absl::UnavailableError(absl::StrCat(
+                                          "no backend for ", info.service)),
+                                      resolver));
+  }
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMicroseconds(*timeout));
+  for (const auto& [k, v] : OutboundMetadata(request, call->ids, options_.forward_headers)) {
+    call->context.AddMetadata(k, v);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  std::string wire = message->SerializeAsString();
+  if (info.method->server_streaming()) {
+    return StartStream(call, stub, std::move(wire));
+  }
+  grpc::Slice slice(wire);
+  call->request = grpc::ByteBuffer(&slice, 1);
+  stub->UnaryCall(&call->context, info.grpc_path, grpc::StubOptions(), &call->request,
+                  &call->response, [this, call](grpc::Status status) mutable {
+                    // Declared first so it runs last: the Call (and its
+                    // ClientContext) must be gone before ~EdgeHandler may
+                    // return and the channel be destroyed.
+                    InFlightDone done_guard(this);
+                    std::shared_ptr<Call> c = std::move(call);
+                    OnUnaryDone(c, status);
+                  });
+}
+
+void EdgeHandler::OnUnaryDone(const std::shared_ptr<Call>& call, const grpc::Status& status) {
+  call->grpc_code = static_cast<int>(status.error_code());
+  if (status.ok()) return Respond(call, HttpResponse());
+  HttpResponse r;
+  r.status = transcode::HttpStatusFromGrpcCode(status.error_code());
+  // Fineprint services always attach details; an UNAVAILABLE without them
+  // comes from the channel and would name internal addresses.
+  const bool from_channel = status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                            status.error_details().empty();
+  r.body = transcode::ErrorBodyJson(
+      status.error_code(), from_channel ? "backend unavailable" : status.error_message(),
+      status.error_details(), &call->config->type_resolver());
+  r.SetHeader("content-type", "application/json");
+  Finish(call, std::move(r));
+}
+
+void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
+  const api::ApiConfig& cfg = *call->config;
+  const api::MethodInfo& info = *call->info;
+  std::unique_ptr<pb::Message> reply(
+      cfg.factory().GetPrototype(info.method->output_type())->New());
+  if (!reply->ParseFromString(BufferToString(call->response))) {
+    return Finish(call, ErrorResponse(absl::InternalError("malformed backend response"),
+                                      &cfg.type_resolver()));
+  }
+  r.status = info.success_code;
+  if (r.status != 204) {
+    auto json = transcode::TranscodeResponse(*reply, call->route->target.response_body,
+                                             options_.response, &cfg.type_resolver());
+    if (!json.ok()) return Finish(call, ErrorResponse(json.status(), &cfg.type_resolver()));
+    r.body = *std::move(json);
+    r.SetHeader("content-type", "application/json");
+  }
+  Finish(call, std::move(r));
+}
+
+}  // namespace fineprint::gateway::server

@@ -1,0 +1,485 @@
+#include "gateway/server/http_server.h"
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/dispatch.hpp"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "gateway/transcode/response_transcoder.h"
+
+namespace fineprint::gateway::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+std::string ToStd(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+class Session;
+std::shared_ptr<ResponseStream> MakeSessionStream(std::shared_ptr<Session> session);
+
+// Sessions may be held by backend calls still in flight, but must never
+// outlive their io_context: Stop() closes every live session and waits
+// until the last one is gone before it stops the threads.
+class SessionTracker {
+ public:
+  void Register(const std::shared_ptr<Session>& s) {
+    absl::MutexLock lock(&mu_);
+    if (sessions_.size() > 64 && sessions_.size() > 2 * static_cast<size_t>(live_)) {
+      std::vector<std::weak_ptr<Session>> alive;
+      for (auto& w : sessions_) {
+        if (!w.expired()) alive.push_back(std::move(w));
+      }
+      sessions_ = std::move(alive);
+    }
+    sessions_.push_back(s);
+  }
+  void Created() {
+    absl::MutexLock lock(&mu_);
+    ++live_;
+  }
+  void Destroyed() {
+    absl::MutexLock lock(&mu_);
+    --live_;
+  }
+  std::vector<std::shared_ptr<Session>> Live() {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::shared_ptr<Session>> out;
+    for (auto& w : sessions_) {
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    }
+    return out;
+  }
+  bool WaitIdle(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(
+        absl::Condition(+[](int* n) { return *n == 0; }, &live_), timeout);
+  }
+
+ private:
+  absl::Mutex mu_;
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // Streaming API, run on the session's thread (see SessionStream).
+  void StreamBegin(int status, std::vector<std::pair<std::string, std::string>> headers) {
+    if (streaming_) return;
+    streaming_ = true;
+    keep_alive_ = false;
+    stream_res_ = {};
+    stream_res_.version(11);
+    stream_res_.result(static_cast<unsigned>(status));
+    for (const auto& [k, v] : headers) stream_res_.set(k, v);
+    stream_res_.set(http::field::server, "fineprint-edge");
+    stream_res_.keep_alive(false);
+    stream_res_.chunked(true);
+    stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(stream_res_);
+    queue_.push_back({Pending::kHeader, "", nullptr});
+    WatchForHangUp();
+    Pump();
+  }
+  void StreamWrite(std::string chunk, std::function<void(bool)> on_sent) {
+    if (!streaming_ || ended_ || gone_) {
+      if (on_sent) on_sent(false);
+      return;
+    }
+    if (chunk.empty()) {  // an empty chunk would end the body
+      if (on_sent) on_sent(true);
+      return;
+    }
+    queue_.push_back({Pending::kChunk, std::move(chunk), std::move(on_sent)});
+    Pump();
+  }
+  void StreamEnd() {
+    if (!streaming_ || ended_) return;
+    ended_ = true;
+    queue_.push_back({Pending::kLast, "", nullptr});
+    Pump();
+  }
+  void StreamOnGone(std::function<void()> cb) {
+    if (gone_) {
+      cb();
+      return;
+    }
+    gone_cb_ = std::move(cb);
+  }
+
+  Session(tcp::socket socket, net::io_context& ioc, SessionTracker& tracker,
+          const HttpServerOptions& options, const HttpServer::Handler& handler)
+      : live_(tracker), stream_(std::move(socket)), ioc_(ioc), options_(options),
+        handler_(handler) {}
+
+  net::io_context& ioc() { return ioc_; }
+
+  // Stop(): close the connection; a stream in progress counts as a hang-up
+  // so its backend call is cancelled.
+  void Shutdown() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    Gone();
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Headers are in (and the body limit already checked against
+  // Content-Length): tell `Expect: 100-continue` clients to send the body.
+  void OnHeader(beast::error_code ec, size_t n) {
+    if (ec) return OnRead(ec, n);
+    auto read_body = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       beast::bind_front_handler(&Session::OnRead, self));
+    };
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      continue_ = {http::status::continue_, 11};
+      http::async_write(stream_, continue_,
+                        [self = shared_from_this(), read_body](beast::error_code ec, size_t) {
+                          if (ec) return self->Close();
+                          read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      return Close();
+    }
+    if (ec) {
+      keep_alive_ = false;
+      head_request_ = false;
+      const bool too_big = ec == http::error::body_limit;
+      const bool header_too_big = ec == http::error::header_limit;
+      HttpResponse r;
+      r.status = too_big ? 413 : header_too_big ? 431 : 400;
+      r.body = transcode::ErrorBodyJson(
+          too_big ? 8 : 3,
+          too_big ? "request body too large"
+                  : header_too_big ? "request headers too large"
+                                   : absl::StrCat("malformed HTTP request: ", ec.message()),
+          "", nullptr);
+      r.SetHeader("content-type", "application/json");
+      return Write(std::move(r));
+    }
+    http::request<http::string_body> req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    head_request_ = req.method() == http::verb::head;
+    HttpRequest request;
+    request.method = ToStd(req.method_string());
+    request.target = ToStd(req.target());
+    for (const auto& field : req) {
+      request.headers.emplace_back(absl::AsciiStrToLower(ToStd(field.name_string())),
+                                   ToStd(field.value()));
+    }
+    request.body = std::move(req.body());
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) request.remote_address = endpoint.address().to_string();
+    // The backend call may take longer than the idle timeout.
+    stream_.expires_never();
+    auto self = shared_from_this();
+    handler_(
+        std::move(request),
+        [self](HttpResponse response) {
+          net::post(self->ioc_, [self, response = std::move(response)]() mutable {
+            self->Write(std::move(response));
+          });
+        },
+        [self]() -> std::shared_ptr<ResponseStream> { return MakeSessionStream(self); });
+  }
+
+  void Write(HttpResponse r) {
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<unsigned>(r.status));
+    for (const auto& [k, v] : r.headers) res_.set(k, v);
+    res_.set(http::field::server, "fineprint-edge");
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive_);
+    if (r.status == 204 || r.status == 304 || r.status < 200) {
+      // No body and no Content-Length allowed (prepare_payload would throw
+      // on a body here).
+      res_.body().clear();
+    } else {
+      res_.prepare_payload();
+    }
+    if (head_request_) {
+      // HEAD: the headers describe the body that a GET would carry.
+      const size_t length = res_.body().size();
+      res_.body().clear();
+      res_.content_length(length);
+    }
+    stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
+    http::async_write(stream_, res_,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    if (ec || !keep_alive_) return Close();
+    Read();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  struct Pending {
+    enum Kind { kHeader, kChunk, kLast } kind;
+    std::string data;
+    std::function<void(bool)> on_sent;
+  };
+
+  // While streaming nothing else is read; a read that ends tells us the
+  // client hung up, so the backend call can be cancelled promptly.
+  void WatchForHangUp() {
+    stream_.socket().async_read_some(
+        net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (!ec) return self->WatchForHangUp();
+          if (ec != net::error::operation_aborted) self->Gone();
+        });
+  }
+
+  void Gone() {
+    if (gone_ || ended_) return;
+    gone_ = true;
+    for (auto& p : queue_) {
+      if (p.on_sent) p.on_sent(false);
+    }
+    queue_.clear();
+    if (gone_cb_) {
+      auto cb = std::move(gone_cb_);
+      cb();
+    }
+  }
+
+  void Pump() {
+    if (writing_ || queue_.empty() || gone_) return;
+    writing_ = true;
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    auto on_done = [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      auto cb = std::move(self->current_.on_sent);
+      const bool last = self->current_.kind == Pending::kLast;
+      if (cb) cb(!ec);
+      if (ec) return self->Gone();
+      if (last) return self->Close();
+      self->Pump();
+    };
+    switch (current_.kind) {
+      case Pending::kHeader:
+        http::async_write_header(stream_, *stream_sr_, std::move(on_done));
+        break;
+      case Pending::kChunk:
+        net::async_write(stream_, http::make_chunk(net::buffer(current_.data)),
+                         std::move(on_done));
+        break;
+      case Pending::kLast:
+        net::async_write(stream_, http::make_chunk_last(), std::move(on_done));
+        break;
+    }
+  }
+
+  // Counts this session as live; the first member, so it is destroyed last,
+  // after the socket and timers that need the io_context.
+  struct LiveToken {
+    explicit LiveToken(SessionTracker& t) : tracker(t) { tracker.Created(); }
+    ~LiveToken() { tracker.Destroyed(); }
+    SessionTracker& tracker;
+  } live_;
+  beast::tcp_stream stream_;
+  net::io_context& ioc_;  // the session's own thread
+  const HttpServerOptions& options_;
+  const HttpServer::Handler& handler_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  http::response<http::empty_body> continue_;
+  bool keep_alive_ = true;
+  bool head_request_ = false;
+
+  bool streaming_ = false;
+  bool ended_ = false;
+  bool gone_ = false;
+  bool writing_ = false;
+  http::response<http::empty_body> stream_res_;
+  std::unique_ptr<http::response_serializer<http::empty_body>> stream_sr_;
+  std::deque<Pending> queue_;
+  Pending current_{Pending::kHeader, "", nullptr};
+  std::function<void()> gone_cb_;
+  std::array<char, 256> scratch_;
+};
+
+// Hops every call onto the session's thread.
+class SessionStream : public ResponseStream {
+ public:
+  explicit SessionStream(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+
+  void Begin(int status, std::vector<std::pair<std::string, std::string>> headers) override {
+    net::post(session_->ioc(), [s = session_, status, h = std::move(headers)]() mutable {
+      s->StreamBegin(status, std::move(h));
+    });
+  }
+  void Write(std::string chunk, std::function<void(bool)> on_sent) override {
+    net::post(session_->ioc(),
+              [s = session_, c = std::move(chunk), cb = std::move(on_sent)]() mutable {
+                s->StreamWrite(std::move(c), std::move(cb));
+              });
+  }
+  void End() override {
+    net::post(session_->ioc(), [s = session_] { s->StreamEnd(); });
+  }
+  void OnClientGone(std::function<void()> callback) override {
+    net::post(session_->ioc(), [s = session_, cb = std::move(callback)]() mutable {
+      s->StreamOnGone(std::move(cb));
+    });
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+};
+
+std::shared_ptr<ResponseStream> MakeSessionStream(std::shared_ptr<Session> session) {
+  return std::make_shared<SessionStream>(std::move(session));
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  Handler handler;
+  SessionTracker tracker;  // outlives the contexts (declared first)
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<std::optional<net::executor_work_guard<net::io_context::executor_type>>> guards;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  size_t next = 0;  // only touched on contexts[0]'s thread
+  bool running = false;
+
+  // Accepts on contexts[0] and hands the socket over to the next context,
+  // so no operation ever spans two io_contexts.
+  void Accept() {
+    acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+      if (!ec) {
+        net::io_context& target = *contexts[next++ % contexts.size()];
+        beast::error_code assign_ec;
+        tcp::socket moved(target);
+        const auto protocol = socket.local_endpoint(assign_ec).protocol();
+        if (!assign_ec) moved.assign(protocol, socket.release(assign_ec), assign_ec);
+        if (!assign_ec) {
+          auto session =
+              std::make_shared<Session>(std::move(moved), target, tracker, options, handler);
+          tracker.Register(session);
+          session->Start();
+        }
+      }
+      Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start() {
+  Impl& s = *impl_;
+  int n = s.options.threads > 0 ? s.options.threads
+                                : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  for (int i = 0; i < n; ++i) {
+    s.contexts.push_back(std::make_unique<net::io_context>(1));
+    s.guards.emplace_back(net::make_work_guard(*s.contexts.back()));
+  }
+  beast::error_code ec;
+  auto address = net::ip::make_address(s.options.host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad host ", s.options.host));
+  s.acceptor = std::make_unique<tcp::acceptor>(*s.contexts[0]);
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(s.options.port));
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", s.options.host, ":",
+                                               s.options.port, ": ", ec.message()));
+  }
+  port_ = s.acceptor->local_endpoint().port();
+  s.running = true;
+  s.Accept();
+  for (auto& ctx : s.contexts) {
+    s.threads.emplace_back([c = ctx.get()] { c->run(); });
+  }
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  if (!s.running) return;
+  s.running = false;
+  absl::Notification closed;
+  net::post(*s.contexts[0], [&s, &closed] {
+    beast::error_code ignored;
+    s.acceptor->close(ignored);
+    closed.Notify();
+  });
+  closed.WaitForNotification();
+  for (const auto& session : s.tracker.Live()) {
+    net::post(session->ioc(), [session] { session->Shutdown(); });
+  }
+  // Sessions still referenced by backend calls go when those calls end
+  // (their deadlines bound the wait).
+  const bool idle = s.tracker.WaitIdle(s.options.shutdown_timeout);
+  for (auto& g : s.guards) g.reset();
+  for (auto& ctx : s.contexts) ctx->stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+  if (!idle) {
+    // A session outlived the timeout: keep its io_context alive for good
+    // rather than let the session touch a destroyed one later.
+    for (auto& ctx : s.contexts) ctx.release();
+  }
+}
+
+}  // namespace fineprint::gateway::server
