@@ -1,6 +1,6 @@
 // fineprint_edge: the REST edge. Loads the contract's FileDescriptorSet,
 // serves HTTP/JSON on --http_port and forwards to the backends named by
-// --backend; /metrics and /healthz on --admin_port. SIGHUP reloads the
+// --backend; /metrics, /healthz and /readyz on --admin_port. SIGHUP reloads the
 // descriptor set (a bad file keeps the running config); SIGTERM/SIGINT stop.
 
 #include <csignal>
@@ -16,6 +16,7 @@
 #include "fineprint/identity/v1/identity.grpc.pb.h"
 #include "gateway/api/api_config.h"
 #include "gateway/server/backends.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gateway/server/edge_handler.h"
 #include "gateway/server/forwarding.h"
 #include "gateway/server/http_server.h"
@@ -195,6 +196,27 @@ int main(int argc, char** argv) {
     });
     admin.Handle("/healthz", [] {
       return fineprint::admin::Response{200, "text/plain", "ok\n"};
+    });
+    // Ready only while every configured backend answers its gRPC health
+    // check: a load balancer should not send traffic the edge can only 503.
+    admin.Handle("/readyz", [&backends, &targets] {
+      std::string body;
+      bool ready = true;
+      for (const auto& [service, target] : *targets) {
+        auto channel = backends.ChannelFor(service);
+        grpc::health::v1::HealthCheckResponse reply;
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        grpc::Status s = channel == nullptr
+                             ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel")
+                             : grpc::health::v1::Health::NewStub(channel)->Check(
+                                   &ctx, grpc::health::v1::HealthCheckRequest(), &reply);
+        const bool up =
+            s.ok() && reply.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+        ready = ready && up;
+        absl::StrAppend(&body, service, ": ", up ? "ok" : "unavailable", "\n");
+      }
+      return fineprint::admin::Response{ready ? 200 : 503, "text/plain", body};
     });
     if (absl::Status s = admin.Start(http_options.host, absl::GetFlag(FLAGS_admin_port));
         !s.ok()) {
