@@ -127,6 +127,14 @@ TEST_F(BadInputTest, BadPaginationAndRequestIds) {
   ExpectViolation(stub().SignUp(Ctx().get(), req, &out), "request_id");
 }
 
+TEST_F(BadInputTest, InvalidUtf8IsRefusedBeforeTheHandler) {
+  // proto3 strings must be UTF-8; the request does not even deserialize, and
+  // the call guard reports that as the client's error.
+  grpc::Status s = SignUpWith(UniqueEmail(), kPassword, std::string("Bad \xff\xfe name"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(status::Reason(status::FromGrpc(s)), "MALFORMED_REQUEST");
+}
+
 TEST_F(BadInputTest, DisplayNamesWithQuotesAreStoredVerbatim) {
   // Not bad input: parameterised queries store it as text. (Creates a
   // user, so the state check of this fixture is reset.)

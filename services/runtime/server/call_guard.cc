@@ -82,7 +82,14 @@ class GuardedHandler : public MethodHandler {
     log::ScopedContext log_scope(
         {call.request_id, call.trace_id, call.span_id, method_});
     absl::Status denied = absl::OkStatus();
-    if (param.status.ok()) {
+    if (!param.status.ok()) {
+      // The request did not deserialize (e.g. invalid UTF-8 in a string
+      // field, which proto3 refuses): the client's fault, not INTERNAL.
+      denied = status::InvalidArgument(
+          "the request is not a valid message of this method",
+          {{"request", "does not parse (e.g. invalid UTF-8 in a string field)"}},
+          "MALFORMED_REQUEST");
+    } else {
       auto lookup = [ctx](absl::string_view key) { return Metadata(*ctx, key); };
       auto principal =
           Authorize(rule_, auth::ExtractCredentials(lookup), *authenticator_);
