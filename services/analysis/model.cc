@@ -130,9 +130,8 @@ bool IsTerminal(v1::JobState state) {
 
 v1::Priority PriorityFor(absl::string_view plan, bool low_priority) {
   if (low_priority) return v1::PRIORITY_LOW;
-  if (plan == "ENTERPRISE") return v1::PRIORITY_HIGH;
-  if (plan == "PREMIUM") return v1::PRIORITY_NORMAL;
-  return v1::PRIORITY_LOW;
+  if (plan == "ENTERPRISE" || plan == "PREMIUM") return v1::PRIORITY_HIGH;
+  return v1::PRIORITY_NORMAL;
 }
 
 events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,

@@ -47,8 +47,8 @@ absl::StatusOr<v1::DocumentVersion> VersionFromRow(const db::Row& row);
 
 bool IsTerminal(v1::JobState state);
 
-// The contract's rule: ENTERPRISE -> HIGH, PREMIUM -> NORMAL, FREE (and
-// anything unknown) -> LOW; a low_priority request is LOW on any plan.
+// The contract's rule: PREMIUM and ENTERPRISE -> HIGH, FREE (and anything
+// unknown) -> NORMAL; a low_priority (batch) request is LOW on any plan.
 v1::Priority PriorityFor(absl::string_view plan, bool low_priority);
 
 // The AnalysisCompleted event of a job whose `analysis` has name, document,

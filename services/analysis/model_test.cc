@@ -7,9 +7,9 @@ namespace {
 
 TEST(PriorityFor, FollowsThePlanUnlessLowPriorityIsAsked) {
   EXPECT_EQ(PriorityFor("ENTERPRISE", false), v1::PRIORITY_HIGH);
-  EXPECT_EQ(PriorityFor("PREMIUM", false), v1::PRIORITY_NORMAL);
-  EXPECT_EQ(PriorityFor("FREE", false), v1::PRIORITY_LOW);
-  EXPECT_EQ(PriorityFor("", false), v1::PRIORITY_LOW);
+  EXPECT_EQ(PriorityFor("PREMIUM", false), v1::PRIORITY_HIGH);
+  EXPECT_EQ(PriorityFor("FREE", false), v1::PRIORITY_NORMAL);
+  EXPECT_EQ(PriorityFor("", false), v1::PRIORITY_NORMAL);
   EXPECT_EQ(PriorityFor("ENTERPRISE", true), v1::PRIORITY_LOW);
 }
 

@@ -28,7 +28,7 @@ fineprint::testing::KafkaBroker* KafkaTest::broker_ = nullptr;
 TEST_F(KafkaTest, PlanChangedReprioritisesQueuedJobs) {
   Account a = SignUp();
   v1::SubmitDocumentResponse resp = Submit(a, "queued until the upgrade");
-  ASSERT_EQ(resp.job().priority(), v1::PRIORITY_LOW);
+  ASSERT_EQ(resp.job().priority(), v1::PRIORITY_NORMAL);
   ChangePlan(a, idv1::ENTERPRISE);
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   v1::AnalysisJob job;

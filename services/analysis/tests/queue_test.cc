@@ -43,8 +43,10 @@ TEST_F(QueueTest, PriorityComesFromThePlan) {
   ChangePlan(premium, idv1::PREMIUM);
   Account enterprise = SignUp("enterprise");
   ChangePlan(enterprise, idv1::ENTERPRISE);
-  EXPECT_EQ(Submit(free_org, "a").job().priority(), v1::PRIORITY_LOW);
-  EXPECT_EQ(Submit(premium, "b").job().priority(), v1::PRIORITY_NORMAL);
+  EXPECT_EQ(Submit(free_org, "a").job().priority(), v1::PRIORITY_NORMAL);
+  EXPECT_EQ(Submit(free_org, "a2", /*low_priority=*/true).job().priority(),
+            v1::PRIORITY_LOW);
+  EXPECT_EQ(Submit(premium, "b").job().priority(), v1::PRIORITY_HIGH);
   EXPECT_EQ(Submit(enterprise, "c").job().priority(), v1::PRIORITY_HIGH);
   EXPECT_EQ(Submit(enterprise, "d", /*low_priority=*/true).job().priority(),
             v1::PRIORITY_LOW);
@@ -56,10 +58,10 @@ TEST_F(QueueTest, HigherPriorityFirstThenOldest) {
   ChangePlan(enterprise, idv1::ENTERPRISE);
   Account premium = SignUp("premium");
   ChangePlan(premium, idv1::PREMIUM);
-  const std::string low1 = IdOf(Submit(free_org, "low 1").job().name());
-  const std::string low2 = IdOf(Submit(free_org, "low 2").job().name());
-  const std::string normal = IdOf(Submit(premium, "normal").job().name());
-  const std::string high1 = IdOf(Submit(enterprise, "high 1").job().name());
+  const std::string low1 = IdOf(Submit(free_org, "low 1", true).job().name());
+  const std::string low2 = IdOf(Submit(free_org, "low 2", true).job().name());
+  const std::string normal = IdOf(Submit(free_org, "normal").job().name());
+  const std::string high1 = IdOf(Submit(premium, "high 1").job().name());
   const std::string high2 = IdOf(Submit(enterprise, "high 2").job().name());
   EXPECT_EQ(ClaimNext(), high1);
   EXPECT_EQ(ClaimNext(), high2);
@@ -73,7 +75,8 @@ TEST_F(QueueTest, AgeingLetsAWaitingLowJobOvertakeNewHighJobs) {
   Account free_org = SignUp("free");
   Account enterprise = SignUp("enterprise");
   ChangePlan(enterprise, idv1::ENTERPRISE);
-  const std::string old_low = IdOf(Submit(free_org, "old low").job().name());
+  const std::string old_low =
+      IdOf(Submit(free_org, "old low", /*low_priority=*/true).job().name());
   const std::string high = IdOf(Submit(enterprise, "fresh high").job().name());
   // One aging step: LOW+1 = NORMAL still loses to HIGH.
   ASSERT_TRUE(Exec("UPDATE jobs SET enqueue_time = now() - interval '61 seconds'"
@@ -110,7 +113,7 @@ TEST_F(QueueTest, PlanChangedReprioritisesQueuedJobsExactlyOnce) {
               }).ok());
   EXPECT_EQ(GetJob(a, JobName(a.org_id(), queued)).priority(), v1::PRIORITY_HIGH);
   EXPECT_EQ(GetJob(a, JobName(a.org_id(), batch)).priority(), v1::PRIORITY_LOW);
-  EXPECT_EQ(GetJob(a, JobName(a.org_id(), running)).priority(), v1::PRIORITY_LOW);
+  EXPECT_EQ(GetJob(a, JobName(a.org_id(), running)).priority(), v1::PRIORITY_NORMAL);
   // New submissions follow the event's plan even with the old (FREE) token.
   EXPECT_EQ(Submit(a, "after").job().priority(), v1::PRIORITY_HIGH);
 

@@ -16,7 +16,7 @@ TEST_F(SubmitTest, AnalysesTheDocumentAndPublishesTheResult) {
   const int64_t completed_before = OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
   v1::SubmitDocumentResponse resp = Submit(a, kTermsText);
   EXPECT_EQ(resp.job().state(), v1::QUEUED);
-  EXPECT_EQ(resp.job().priority(), v1::PRIORITY_LOW);  // FREE plan
+  EXPECT_EQ(resp.job().priority(), v1::PRIORITY_NORMAL);  // FREE plan
   EXPECT_FALSE(resp.job().cached());
   EXPECT_EQ(resp.version().size_bytes(), static_cast<int64_t>(strlen(kTermsText)));
   EXPECT_EQ(resp.version().sha256().size(), 64u);
