@@ -8,8 +8,7 @@
 #include "infra/migrations/inbox_migrations.h"
 #include "infra/migrations/outbox_migrations.h"
 #include "services/analysis/rule_engine.h"
-#include "services/runtime/db/migrator.h"
-#include "services/runtime/db/pg_pool.h"
+#include "services/runtime/db/service_database.h"
 #include "services/runtime/server/trace.h"
 #include "services/runtime/status/status.h"
 
@@ -20,18 +19,13 @@ inline constexpr char kSchema[] = "analysis";
 absl::StatusOr<std::unique_ptr<AnalysisApp>> AnalysisApp::Start(
     AnalysisAppOptions options) {
   std::unique_ptr<AnalysisApp> app(new AnalysisApp());
-  db::PoolOptions pool_options;
-  pool_options.dsn = options.pg_dsn;
-  pool_options.max_connections = options.pg_pool_size;
-  pool_options.search_path = kSchema;
-  pool_options.application_name = "fineprint-analysis";
-  FP_ASSIGN_OR_RETURN(app->pool_, db::NewPgPool(pool_options));
-
-  std::vector<db::Migration> migrations = migrations::OutboxMigrations();
-  for (auto& m : migrations::CommonMigrations()) migrations.push_back(std::move(m));
-  for (auto& m : migrations::InboxMigrations()) migrations.push_back(std::move(m));
-  for (auto& m : migrations::AnalysisMigrations()) migrations.push_back(std::move(m));
-  FP_RETURN_IF_ERROR(db::Migrate(*app->pool_, kSchema, migrations));
+  FP_ASSIGN_OR_RETURN(
+      app->pool_,
+      db::OpenServiceDatabase({options.pg_dsn, kSchema, options.pg_pool_size,
+                               {migrations::OutboxMigrations(),
+                                migrations::CommonMigrations(),
+                                migrations::InboxMigrations(),
+                                migrations::AnalysisMigrations()}}));
 
   FP_ASSIGN_OR_RETURN(app->analyzer_, Analyzer::CreateDefault());
   if (options.config.analyzer_version.empty()) {

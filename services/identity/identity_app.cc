@@ -4,8 +4,7 @@
 #include "infra/migrations/common_migrations.h"
 #include "infra/migrations/identity_migrations.h"
 #include "infra/migrations/outbox_migrations.h"
-#include "services/runtime/db/migrator.h"
-#include "services/runtime/db/pg_pool.h"
+#include "services/runtime/db/service_database.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::identity {
@@ -15,17 +14,12 @@ inline constexpr char kSchema[] = "identity";
 absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(
     IdentityAppOptions options) {
   std::unique_ptr<IdentityApp> app(new IdentityApp());
-  db::PoolOptions pool_options;
-  pool_options.dsn = options.pg_dsn;
-  pool_options.max_connections = options.pg_pool_size;
-  pool_options.search_path = kSchema;
-  pool_options.application_name = "fineprint-identity";
-  FP_ASSIGN_OR_RETURN(app->pool_, db::NewPgPool(pool_options));
-
-  std::vector<db::Migration> migrations = migrations::OutboxMigrations();
-  for (auto& m : migrations::CommonMigrations()) migrations.push_back(std::move(m));
-  for (auto& m : migrations::IdentityMigrations()) migrations.push_back(std::move(m));
-  FP_RETURN_IF_ERROR(db::Migrate(*app->pool_, kSchema, migrations));
+  FP_ASSIGN_OR_RETURN(
+      app->pool_,
+      db::OpenServiceDatabase({options.pg_dsn, kSchema, options.pg_pool_size,
+                               {migrations::OutboxMigrations(),
+                                migrations::CommonMigrations(),
+                                migrations::IdentityMigrations()}}));
 
   app->keys_ = std::make_unique<SigningKeyStore>(app->pool_.get());
   FP_RETURN_IF_ERROR(app->keys_->Load());
