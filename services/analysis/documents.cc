@@ -7,6 +7,7 @@
 #include "services/analysis/analysis_service.h"
 #include "services/analysis/analyzer/utf8.h"
 #include "services/runtime/api/idempotency.h"
+#include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
 #include "services/runtime/api/resource_name.h"
 #include "services/runtime/api/tenancy.h"
@@ -283,14 +284,10 @@ absl::Status AnalysisServiceImpl::DoListDocuments(const v1::ListDocumentsRequest
                        " ORDER BY update_time DESC, id DESC LIMIT $6"),
           {ids[0], kind, first, first ? db::Param() : db::Param(cursor[0]),
            first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  for (int i = 0; i < r.num_rows() && i < page_size; ++i) {
-    FP_ASSIGN_OR_RETURN(*resp->add_documents(), DocumentFromRow(r[i]));
-  }
-  if (r.num_rows() > page_size) {
-    db::Row last = r[page_size - 1];
-    resp->set_next_page_token(api::EncodePageToken(
-        scope, {std::string(last.Value("update_time")), std::string(last.Value("id"))}));
-  }
+  FP_ASSIGN_OR_RETURN(
+      std::string next,
+      api::TakeKeysetPage(r, page_size, scope, "update_time", resp->mutable_documents(), DocumentFromRow));
+  resp->set_next_page_token(std::move(next));
   return absl::OkStatus();
 }
 
@@ -319,14 +316,10 @@ absl::Status AnalysisServiceImpl::DoListVersions(
                        " ORDER BY create_time DESC, id DESC LIMIT $6"),
           {ids[0], ids[1], first, first ? db::Param() : db::Param(cursor[0]),
            first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  for (int i = 0; i < r.num_rows() && i < page_size; ++i) {
-    FP_ASSIGN_OR_RETURN(*resp->add_versions(), VersionFromRow(r[i]));
-  }
-  if (r.num_rows() > page_size) {
-    db::Row last = r[page_size - 1];
-    resp->set_next_page_token(api::EncodePageToken(
-        scope, {std::string(last.Value("create_time")), std::string(last.Value("id"))}));
-  }
+  FP_ASSIGN_OR_RETURN(
+      std::string next,
+      api::TakeKeysetPage(r, page_size, scope, "create_time", resp->mutable_versions(), VersionFromRow));
+  resp->set_next_page_token(std::move(next));
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/analysis/analysis_service.h"
+#include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/server/call_context.h"
@@ -87,14 +88,10 @@ absl::Status AnalysisServiceImpl::DoListJobs(const v1::ListJobsRequest& req,
                        " ORDER BY create_time DESC, id DESC LIMIT $7"),
           {ids[0], state_list, document, first, first ? db::Param() : db::Param(cursor[0]),
            first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  for (int i = 0; i < r.num_rows() && i < page_size; ++i) {
-    FP_ASSIGN_OR_RETURN(*resp->add_jobs(), JobFromRow(r[i]));
-  }
-  if (r.num_rows() > page_size) {
-    db::Row last = r[page_size - 1];
-    resp->set_next_page_token(api::EncodePageToken(
-        scope, {std::string(last.Value("create_time")), std::string(last.Value("id"))}));
-  }
+  FP_ASSIGN_OR_RETURN(
+      std::string next,
+      api::TakeKeysetPage(r, page_size, scope, "create_time", resp->mutable_jobs(), JobFromRow));
+  resp->set_next_page_token(std::move(next));
   return absl::OkStatus();
 }
 
@@ -124,14 +121,10 @@ absl::Status AnalysisServiceImpl::DoListDead(const v1::ListDeadJobsRequest& req,
                                  " ORDER BY end_time, id LIMIT $5"),
                     {ids[0], first, first ? db::Param() : db::Param(cursor[0]),
                      first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  for (int i = 0; i < r.num_rows() && i < page_size; ++i) {
-    FP_ASSIGN_OR_RETURN(*resp->add_jobs(), JobFromRow(r[i]));
-  }
-  if (r.num_rows() > page_size) {
-    db::Row last = r[page_size - 1];
-    resp->set_next_page_token(api::EncodePageToken(
-        scope, {std::string(last.Value("end_time")), std::string(last.Value("id"))}));
-  }
+  FP_ASSIGN_OR_RETURN(
+      std::string next,
+      api::TakeKeysetPage(r, page_size, scope, "end_time", resp->mutable_jobs(), JobFromRow));
+  resp->set_next_page_token(std::move(next));
   return absl::OkStatus();
 }
 
