@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/metrics/metrics.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::events {
 namespace {
@@ -100,8 +100,8 @@ class ConsumerTest : public ::testing::Test {
 // Kafka delivers an event twice (here: the producer sent it twice, as the
 // relay does after a lost acknowledgement): the effect happens once.
 TEST_F(ConsumerTest, DuplicateCeIdTakesEffectOnce) {
-  const std::string a = server::NewUuid();
-  const std::string b = server::NewUuid();
+  const std::string a = trace::NewUuid();
+  const std::string b = trace::NewUuid();
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_, {Valid(a), Valid(a), Valid(b)})
           .ok());
@@ -128,8 +128,8 @@ TEST_F(ConsumerTest, DuplicateCeIdTakesEffectOnce) {
 // Processed but not committed (a crash): the next member of the group gets
 // the records again, and the inbox turns them into no-ops.
 TEST_F(ConsumerTest, CrashBeforeCommitRedeliversWithoutSecondEffect) {
-  const std::vector<std::string> ids = {server::NewUuid(), server::NewUuid(),
-                                        server::NewUuid()};
+  const std::vector<std::string> ids = {trace::NewUuid(), trace::NewUuid(),
+                                        trace::NewUuid()};
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_,
                        {Valid(ids[0]), Valid(ids[1], "k2"), Valid(ids[2])})
@@ -162,7 +162,7 @@ TEST_F(ConsumerTest, CrashBeforeCommitRedeliversWithoutSecondEffect) {
 // A transient failure is retried in place; the failed runs' writes roll
 // back, so the effect still happens once.
 TEST_F(ConsumerTest, TransientFailureIsRetriedThenSucceeds) {
-  const std::string id = server::NewUuid();
+  const std::string id = trace::NewUuid();
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
   RecordingHandler handler([](const Event&, int call) {
     return call <= 2 ? absl::UnavailableError("downstream busy")
@@ -186,8 +186,8 @@ TEST_F(ConsumerTest, TransientFailureIsRetriedThenSucceeds) {
 // A non-retryable error dead-letters the record at once with its origin and
 // cause, and the partition moves on.
 TEST_F(ConsumerTest, NonRetryableErrorGoesToDeadLetterTopic) {
-  const std::string bad = server::NewUuid();
-  const std::string good = server::NewUuid();
+  const std::string bad = trace::NewUuid();
+  const std::string good = trace::NewUuid();
   const TestRecord bad_record = Valid(bad, "k-bad");
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_, {bad_record, Valid(good)}).ok());
@@ -231,7 +231,7 @@ TEST_F(ConsumerTest, NonRetryableErrorGoesToDeadLetterTopic) {
 // A key that keeps failing holds its partition for at most max_attempts
 // runs, then goes to the DLQ.
 TEST_F(ConsumerTest, RetriesExhaustedGoToDeadLetterTopic) {
-  const std::string id = server::NewUuid();
+  const std::string id = trace::NewUuid();
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
   RecordingHandler handler(
       [](const Event&, int) { return absl::UnavailableError("still down"); });
@@ -253,9 +253,9 @@ TEST_F(ConsumerTest, RetriesExhaustedGoToDeadLetterTopic) {
 
 // Records that are not CloudEvents never reach the handler.
 TEST_F(ConsumerTest, PoisonRecordsAreDeadLetteredImmediately) {
-  const std::string good = server::NewUuid();
+  const std::string good = trace::NewUuid();
   TestRecord no_headers{"k", "raw bytes", {}};
-  TestRecord json = Valid(server::NewUuid());
+  TestRecord json = Valid(trace::NewUuid());
   json.headers.emplace_back("content-type", "application/json");
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_, {no_headers, json, Valid(good)})
@@ -287,8 +287,8 @@ TEST_F(ConsumerTest, PoisonRecordsAreDeadLetteredImmediately) {
 // committed, the waiting record is not (and is not dead-lettered); the next
 // consumer picks up exactly there.
 TEST_F(ConsumerTest, GracefulStopCommitsOnlyWhatIsDone) {
-  const std::vector<std::string> ids = {server::NewUuid(), server::NewUuid(),
-                                        server::NewUuid()};
+  const std::vector<std::string> ids = {trace::NewUuid(), trace::NewUuid(),
+                                        trace::NewUuid()};
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_,
                                {Valid(ids[0]), Valid(ids[1]), Valid(ids[2])})
                   .ok());
@@ -333,7 +333,7 @@ TEST_F(ConsumerTest, GracefulStopCommitsOnlyWhatIsDone) {
 // then commits nothing, and the next consumer dead-letters it once the
 // DLQ is back. Nothing is lost.
 TEST_F(ConsumerTest, OffsetWaitsForDeadLetterAcknowledgement) {
-  const std::string id = server::NewUuid();
+  const std::string id = trace::NewUuid();
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
   RecordingHandler handler(
       [](const Event&, int) { return absl::FailedPreconditionError("no"); });
@@ -380,7 +380,7 @@ TEST_F(ConsumerTest, HandlerLogsCarryTraceContext) {
     absl::MutexLock lock(&mu);
     lines.emplace_back(line);
   });
-  const std::string id = server::NewUuid();
+  const std::string id = trace::NewUuid();
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
   ASSERT_TRUE(testing::Produce(
                   env_.bootstrap, topic_,
@@ -412,7 +412,7 @@ TEST_F(ConsumerTest, HandlerLogsCarryTraceContext) {
 // fineprint_consumer_lag follows the position through the partition.
 TEST_F(ConsumerTest, LagGaugeTracksUnprocessedRecords) {
   std::vector<TestRecord> records;
-  for (int i = 0; i < 5; ++i) records.push_back(Valid(server::NewUuid()));
+  for (int i = 0; i < 5; ++i) records.push_back(Valid(trace::NewUuid()));
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, records).ok());
   RecordingHandler handler;
   ConsumerOptions options = Options();
@@ -434,8 +434,8 @@ TEST_F(ConsumerTest, LagGaugeTracksUnprocessedRecords) {
 TEST_F(ConsumerTest, PeriodicCommitCoversProcessedRecords) {
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_,
-                       {Valid(server::NewUuid()), Valid(server::NewUuid()),
-                        Valid(server::NewUuid())})
+                       {Valid(trace::NewUuid()), Valid(trace::NewUuid()),
+                        Valid(trace::NewUuid())})
           .ok());
   RecordingHandler handler;
   ConsumerOptions options = Options();
@@ -450,7 +450,7 @@ TEST_F(ConsumerTest, PeriodicCommitCoversProcessedRecords) {
 
 // Old inbox rows of the group go; other groups' and recent rows stay.
 TEST_F(ConsumerTest, InboxPruneDeletesOnlyOldRowsOfTheGroup) {
-  const std::string id = server::NewUuid();
+  const std::string id = trace::NewUuid();
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
   RecordingHandler handler;
   auto consumer = NewConsumer(Options(), &handler);

@@ -12,7 +12,7 @@
 #include "services/runtime/db/migrator.h"
 #include "services/runtime/db/pg_pool.h"
 #include "services/runtime/db/transaction.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "tests/testing/kafka_broker.h"
 #include "tests/testing/kafka_test_client.h"
 #include "tests/testing/shared_postgres.h"

@@ -7,22 +7,23 @@
 #include "events/consumer/event.h"
 #include "services/runtime/db/transaction.h"
 #include "services/runtime/log/log.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
+#include "services/runtime/trace/trace_context.h"
 
 namespace fineprint::events {
 namespace {
 
 // The handler's log lines carry the event's trace (the call that caused
 // it) and its id as request id, so one grep follows an event end to end.
-log::Context ContextFor(const Event& event) {
+// Handling is a new span whose parent is the span that wrote the event.
+log::Context ContextFor(const Event& event, absl::string_view span) {
   log::Context context;
   context.request_id = event.ce_id;
   context.method = event.ce_type;
-  server::TraceParent parent;
-  if (server::ParseTraceParent(event.traceparent, &parent)) {
-    context.trace_id = parent.trace_id;
-    // Handling is a new span of that trace.
-    context.span_id = server::RandomHex(8);
+  trace::TraceParent parsed;
+  if (!event.traceparent.empty() && trace::ParseTraceParent(span, &parsed)) {
+    context.trace_id = parsed.trace_id;
+    context.span_id = parsed.span_id;
   }
   return context;
 }
@@ -92,7 +93,9 @@ Outcome EventProcessor::Process(const RawRecord& record) {
                   {"error", event.status()}});
     return DeadLetter(record, event.status(), 0);
   }
-  log::ScopedContext scoped(ContextFor(*event));
+  // Events the handler writes carry this span, so the trace continues.
+  trace::ScopedTraceContext span(trace::ChildSpanOf(event->traceparent));
+  log::ScopedContext scoped(ContextFor(*event, span.traceparent()));
   for (int attempt = 1;; ++attempt) {
     bool duplicate = false;
     const absl::Time start = absl::Now();

@@ -2,8 +2,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "services/runtime/server/call_context.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
+#include "services/runtime/trace/trace_context.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::events {
@@ -22,10 +22,10 @@ absl::StatusOr<std::string> OutboxWriter::Append(
   if (!event.SerializeToString(&payload)) {
     return absl::InternalError("cannot serialize event");
   }
-  std::string event_id = server::NewUuid();
+  std::string event_id = trace::NewUuid();
   db::Param traceparent = std::nullopt;
-  if (const server::CallContext* call = server::CurrentCall()) {
-    traceparent = call->traceparent;
+  if (!trace::CurrentTraceparent().empty()) {
+    traceparent = trace::CurrentTraceparent();
   }
   FP_RETURN_IF_ERROR(
       tx.Execute(

@@ -17,7 +17,7 @@
 #include "fineprint/identity/events/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::events {
 namespace {
@@ -70,8 +70,8 @@ class DlqToolTest : public ::testing::Test {
 };
 
 TEST_F(DlqToolTest, ReplayRoundTrip) {
-  const std::string good_id = server::NewUuid();
-  const std::string bad_id = server::NewUuid();
+  const std::string good_id = trace::NewUuid();
+  const std::string bad_id = trace::NewUuid();
   const testing::TestRecord bad = PlanChange(bad_id, "organizations/bad");
   ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_,
                                {PlanChange(good_id, "organizations/good"), bad})
@@ -187,7 +187,7 @@ TEST_F(DlqToolTest, ReplayRoundTrip) {
 TEST_F(DlqToolTest, TailFromEndSeesOnlyNewRecords) {
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_,
-                       {PlanChange(server::NewUuid(), "organizations/old")})
+                       {PlanChange(trace::NewUuid(), "organizations/old")})
           .ok());
   CliOptions tail = cli_;
   tail.topic = topic_;
@@ -203,7 +203,7 @@ TEST_F(DlqToolTest, TailFromEndSeesOnlyNewRecords) {
   absl::SleepFor(absl::Seconds(2));
   ASSERT_TRUE(
       testing::Produce(env_.bootstrap, topic_,
-                       {PlanChange(server::NewUuid(), "organizations/new")})
+                       {PlanChange(trace::NewUuid(), "organizations/new")})
           .ok());
   tailer.join();
   ASSERT_TRUE(status.ok()) << status;

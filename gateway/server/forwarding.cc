@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::gateway::server {
 
@@ -91,14 +91,14 @@ CallIds IdsFor(const HttpRequest& request) {
   CallIds ids;
   auto rid = request.Header("x-request-id");
   ids.request_id =
-      rid && fineprint::server::IsValidRequestId(*rid) ? *rid : fineprint::server::NewUuid();
-  fineprint::server::TraceParent parent;
+      rid && fineprint::trace::IsValidRequestId(*rid) ? *rid : fineprint::trace::NewUuid();
+  fineprint::trace::TraceParent parent;
   auto tp = request.Header("traceparent");
-  if (!tp || !fineprint::server::ParseTraceParent(*tp, &parent)) {
-    parent = fineprint::server::TraceParent();
-    parent.trace_id = fineprint::server::RandomHex(16);
+  if (!tp || !fineprint::trace::ParseTraceParent(*tp, &parent)) {
+    parent = fineprint::trace::TraceParent();
+    parent.trace_id = fineprint::trace::RandomHex(16);
   }
-  parent.span_id = fineprint::server::RandomHex(8);
+  parent.span_id = fineprint::trace::RandomHex(8);
   ids.trace_id = parent.trace_id;
   ids.span_id = parent.span_id;
   ids.traceparent = parent.ToString();

@@ -9,7 +9,7 @@
 #include "infra/migrations/outbox_migrations.h"
 #include "services/analysis/rule_engine.h"
 #include "services/runtime/db/service_database.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::analysis {
@@ -59,7 +59,7 @@ absl::StatusOr<std::unique_ptr<AnalysisApp>> AnalysisApp::Start(
 
   app->queue_ = std::make_unique<JobQueue>(app->pool_.get(), options.queue);
   if (options.workers.instance_id.empty()) {
-    options.workers.instance_id = server::RandomHex(8);
+    options.workers.instance_id = trace::RandomHex(8);
   }
   AnalyzeFn analyze =
       options.analyze ? options.analyze : RuleEngineAnalyzeFn(app->analyzer_.get());

@@ -15,7 +15,7 @@
 #include "services/runtime/db/sqlstate.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/server/call_context.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::identity {
@@ -77,7 +77,7 @@ absl::StatusOr<v1::AuthTokens> IdentityServiceImpl::IssueTokens(
   FP_RETURN_IF_ERROR(
       tx.Execute("INSERT INTO refresh_tokens (token_hash, family_id, org_id, user_id,"
                  " expire_time) VALUES ($1, $2, $3, $4, $5)",
-                 {HashSecret(refresh), family.value_or(server::RandomHex(16)),
+                 {HashSecret(refresh), family.value_or(trace::RandomHex(16)),
                   user.org_id, user.id, refresh_expiry})
           .status());
   auth::Claims claims;
@@ -85,7 +85,7 @@ absl::StatusOr<v1::AuthTokens> IdentityServiceImpl::IssueTokens(
   claims.organization = OrgName(user.org_id);
   claims.role = user.role;
   claims.plan = std::string(plan);
-  claims.token_id = server::RandomHex(12);
+  claims.token_id = trace::RandomHex(12);
   claims.issued_at = now;
   claims.expires_at = now + config_.access_token_ttl;
   v1::AuthTokens tokens;

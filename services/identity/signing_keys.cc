@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
 #include "services/runtime/db/transaction.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::identity {
@@ -26,7 +26,7 @@ absl::Status SigningKeyStore::Load() {
     sodium_memzero(seed.data(), seed.size());
     return tx
         .Execute("INSERT INTO signing_keys (kid, seed) VALUES ($1, decode($2, 'hex'))",
-                 {server::RandomHex(8), seed_hex})
+                 {trace::RandomHex(8), seed_hex})
         .status();
   }));
   absl::MutexLock lock(&mu_);

@@ -6,13 +6,13 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::api {
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
-  if (request_id.empty() || server::IsValidRequestId(request_id)) {
+  if (request_id.empty() || trace::IsValidRequestId(request_id)) {
     return absl::OkStatus();
   }
   return status::InvalidArgument(

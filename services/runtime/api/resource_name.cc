@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::api {
@@ -17,7 +17,7 @@ bool IsValidResourceId(absl::string_view id) {
   return true;
 }
 
-std::string NewResourceId() { return server::RandomHex(8); }
+std::string NewResourceId() { return trace::RandomHex(8); }
 
 absl::StatusOr<std::vector<std::string>> ParseResourceName(
     absl::string_view name, absl::string_view pattern, absl::string_view field) {

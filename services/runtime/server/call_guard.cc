@@ -12,7 +12,8 @@
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/server_context.h"
 #include "services/runtime/log/log.h"
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
+#include "services/runtime/trace/trace_context.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::server {
@@ -113,22 +114,23 @@ class GuardedHandler : public MethodHandler {
       return;
     }
     ScopedCallContext scope(&call);
+    trace::ScopedTraceContext span(call.traceparent);
     inner_->RunHandler(param);
   }
 
  private:
   static void FillIds(const grpc::ServerContext& ctx, CallContext& call) {
     auto request_id = Metadata(ctx, "x-request-id");
-    call.request_id = request_id.has_value() && IsValidRequestId(*request_id)
+    call.request_id = request_id.has_value() && trace::IsValidRequestId(*request_id)
                           ? *request_id
-                          : NewUuid();
-    TraceParent parent;
+                          : trace::NewUuid();
+    trace::TraceParent parent;
     auto header = Metadata(ctx, "traceparent");
-    if (!header.has_value() || !ParseTraceParent(*header, &parent)) {
-      parent.trace_id = RandomHex(16);
+    if (!header.has_value() || !trace::ParseTraceParent(*header, &parent)) {
+      parent.trace_id = trace::RandomHex(16);
     }
     // This server's own span; the caller's span becomes our parent.
-    parent.span_id = RandomHex(8);
+    parent.span_id = trace::RandomHex(8);
     call.trace_id = parent.trace_id;
     call.span_id = parent.span_id;
     call.traceparent = parent.ToString();

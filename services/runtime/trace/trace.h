@@ -1,5 +1,5 @@
-#ifndef FINEPRINT_SERVICES_RUNTIME_SERVER_TRACE_H_
-#define FINEPRINT_SERVICES_RUNTIME_SERVER_TRACE_H_
+#ifndef FINEPRINT_SERVICES_RUNTIME_TRACE_TRACE_H_
+#define FINEPRINT_SERVICES_RUNTIME_TRACE_TRACE_H_
 
 // W3C Trace Context (traceparent) and request ids.
 
@@ -7,7 +7,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace fineprint::server {
+namespace fineprint::trace {
 
 struct TraceParent {
   std::string trace_id;  // 32 lower-case hex digits, not all zero
@@ -27,6 +27,6 @@ std::string NewUuid();
 // conservative charset and length so they cannot forge log lines.
 bool IsValidRequestId(absl::string_view id);
 
-}  // namespace fineprint::server
+}  // namespace fineprint::trace
 
-#endif  // FINEPRINT_SERVICES_RUNTIME_SERVER_TRACE_H_
+#endif  // FINEPRINT_SERVICES_RUNTIME_TRACE_TRACE_H_

@@ -1,8 +1,8 @@
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 
 #include "gtest/gtest.h"
 
-namespace fineprint::server {
+namespace fineprint::trace {
 namespace {
 
 TEST(TraceTest, ParsesValidTraceParent) {
@@ -43,4 +43,4 @@ TEST(TraceTest, RequestIdCharset) {
 }
 
 }  // namespace
-}  // namespace fineprint::server
+}  // namespace fineprint::trace

@@ -1,4 +1,4 @@
-#include "services/runtime/server/trace.h"
+#include "services/runtime/trace/trace.h"
 
 #include <sodium.h>
 
@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-namespace fineprint::server {
+namespace fineprint::trace {
 namespace {
 
 bool IsLowerHex(absl::string_view s, size_t len) {
@@ -72,4 +72,4 @@ bool IsValidRequestId(absl::string_view id) {
   return true;
 }
 
-}  // namespace fineprint::server
+}  // namespace fineprint::trace
