@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -27,7 +28,18 @@ Output& GetOutput() {
   return *output;
 }
 
-std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
+// FINEPRINT_MIN_LOG_LEVEL (debug, info, warning, error) sets the starting
+// level, so benchmarks and deployments can quiet every binary alike.
+int InitialMinLevel() {
+  const char* env = std::getenv("FINEPRINT_MIN_LOG_LEVEL");
+  const absl::string_view name = env == nullptr ? "" : env;
+  if (name == "debug") return static_cast<int>(Level::kDebug);
+  if (name == "warning") return static_cast<int>(Level::kWarning);
+  if (name == "error") return static_cast<int>(Level::kError);
+  return static_cast<int>(Level::kInfo);
+}
+
+std::atomic<int> min_level{InitialMinLevel()};
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -156,6 +168,15 @@ void AppendJsonString(std::string& out, absl::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+
+// Keys every line starts with; a field cannot repeat them.
+bool IsHeaderKey(absl::string_view key) {
+  return key == "ts" || key == "level" || key == "msg" || key == "service";
+}
+
+}  // namespace
+
 void Log(Level level, absl::string_view message,
          std::initializer_list<Field> fields) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
@@ -174,25 +195,35 @@ void Log(Level level, absl::string_view message,
     line += ",\"service\":";
     AppendJsonString(line, out.service);
   }
+  // Each key once, so every line is JSON any parser reads the same way: a
+  // field named like a context key replaces it, a repeated field is dropped.
+  auto has_field = [&fields](absl::string_view key) {
+    for (const Field& f : fields) {
+      if (f.key == key) return true;
+    }
+    return false;
+  };
+  auto add_context = [&](absl::string_view key, const std::string& value) {
+    if (value.empty() || has_field(key)) return;
+    line += ',';
+    AppendJsonString(line, key);
+    line += ':';
+    AppendJsonString(line, value);
+  };
   if (const Context* ctx = tls_context) {
-    if (!ctx->request_id.empty()) {
-      line += ",\"request_id\":";
-      AppendJsonString(line, ctx->request_id);
-    }
-    if (!ctx->trace_id.empty()) {
-      line += ",\"trace_id\":";
-      AppendJsonString(line, ctx->trace_id);
-    }
-    if (!ctx->span_id.empty()) {
-      line += ",\"span_id\":";
-      AppendJsonString(line, ctx->span_id);
-    }
-    if (!ctx->method.empty()) {
-      line += ",\"rpc\":";
-      AppendJsonString(line, ctx->method);
-    }
+    add_context("request_id", ctx->request_id);
+    add_context("trace_id", ctx->trace_id);
+    add_context("span_id", ctx->span_id);
+    add_context("rpc", ctx->method);
   }
-  for (const Field& f : fields) {
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    const Field& f = *it;
+    if (IsHeaderKey(f.key)) continue;
+    bool repeated = false;
+    for (auto prev = fields.begin(); prev != it; ++prev) {
+      if (prev->key == f.key) repeated = true;
+    }
+    if (repeated) continue;
     line += ',';
     AppendJsonString(line, f.key);
     line += ':';

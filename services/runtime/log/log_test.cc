@@ -43,6 +43,36 @@ TEST_F(LogTest, CarriesCallContext) {
   EXPECT_EQ(lines_[1].find("request_id"), std::string::npos);
 }
 
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(LogTest, EveryKeyAppearsOnce) {
+  {
+    ScopedContext ctx({"req-1", "trace-1", "span-1", "/a.B/C"});
+    Info("rpc", {{"request_id", "req-2"},
+                 {"msg", "forged"},
+                 {"service", "forged"},
+                 {"code", "OK"},
+                 {"code", "again"}});
+  }
+  ASSERT_EQ(lines_.size(), 1u);
+  const std::string& l = lines_[0];
+  EXPECT_EQ(Count(l, "\"request_id\""), 1u) << l;
+  EXPECT_NE(l.find("\"request_id\":\"req-2\""), std::string::npos) << l;
+  EXPECT_EQ(Count(l, "\"msg\""), 1u) << l;
+  EXPECT_NE(l.find("\"msg\":\"rpc\""), std::string::npos) << l;
+  EXPECT_EQ(Count(l, "\"service\""), 1u) << l;
+  EXPECT_EQ(Count(l, "\"code\""), 1u) << l;
+  EXPECT_NE(l.find("\"code\":\"OK\""), std::string::npos) << l;
+  EXPECT_NE(l.find("\"trace_id\":\"trace-1\""), std::string::npos) << l;
+}
+
 TEST_F(LogTest, RedactsSecrets) {
   Warning("login", {{"password", "hunter2"}, {"refresh_token", "abc"},
                     {"Authorization", "Bearer x"}});

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/random/distributions.h"
+#include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "services/runtime/log/log.h"
 
@@ -21,10 +23,21 @@ const char* CodeName(grpc::StatusCode code) {
   return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
 }
 
+// Codes that mean the server, not the request, went wrong.
+bool IsServerFault(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
+         code == grpc::StatusCode::DATA_LOSS ||
+         code == grpc::StatusCode::UNIMPLEMENTED;
+}
+
 class RpcObserver : public grpc::experimental::Interceptor {
  public:
-  RpcObserver(grpc::experimental::ServerRpcInfo* info, metrics::Registry* registry)
-      : method_(info->method()), registry_(registry), start_(absl::Now()) {}
+  RpcObserver(grpc::experimental::ServerRpcInfo* info, metrics::Registry* registry,
+              AccessLogOptions access_log)
+      : method_(info->method()),
+        registry_(registry),
+        access_log_(access_log),
+        start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
@@ -54,14 +67,32 @@ class RpcObserver : public grpc::experimental::Interceptor {
         ->GetHistogram("grpc_server_handling_seconds", "RPC latency",
                        {{"grpc_method", method_}})
         .Observe(absl::ToDoubleSeconds(elapsed));
-    log::Info("rpc", {{"grpc_method", method_},
-                      {"grpc_code", code},
-                      {"latency_ms", elapsed},
-                      {"request_id", request_id_}});
+    log::Level level;
+    if (IsServerFault(status.error_code())) {
+      level = log::Level::kError;
+    } else if (elapsed >= access_log_.slow_threshold) {
+      level = log::Level::kWarning;
+    } else if (!status.ok() || Sampled()) {
+      level = log::Level::kInfo;
+    } else {
+      return;
+    }
+    log::Log(level, "rpc",
+             {{"grpc_method", method_},
+              {"grpc_code", code},
+              {"latency_ms", elapsed},
+              {"request_id", request_id_}});
+  }
+
+  bool Sampled() const {
+    if (access_log_.sample_rate <= 0) return false;
+    thread_local absl::InsecureBitGen gen;
+    return absl::Bernoulli(gen, access_log_.sample_rate);
   }
 
   const std::string method_;
   metrics::Registry* const registry_;
+  const AccessLogOptions access_log_;
   const absl::Time start_;
   std::string request_id_;
 };
@@ -70,7 +101,7 @@ class RpcObserver : public grpc::experimental::Interceptor {
 
 grpc::experimental::Interceptor* RpcObserverFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RpcObserver(info, registry_);
+  return new RpcObserver(info, registry_, access_log_);
 }
 
 }  // namespace fineprint::server

@@ -26,6 +26,11 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight RPCs may run after SIGTERM.");
 ABSL_FLAG(absl::Duration, max_deadline, absl::Seconds(30),
           "Upper bound and default for every RPC's deadline.");
+ABSL_FLAG(double, access_log_sample_rate, 0.01,
+          "Share of successful, fast RPCs written to the log (0..1); failed "
+          "and slow ones always are.");
+ABSL_FLAG(absl::Duration, slow_rpc_threshold, absl::Seconds(1),
+          "RPCs at least this slow are always logged, as warnings.");
 
 namespace fineprint::server {
 namespace {
@@ -48,6 +53,8 @@ HostOptions HostOptionsFromFlags(std::string service_name) {
   o.admin_port = absl::GetFlag(FLAGS_admin_port);
   o.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   o.max_deadline = absl::GetFlag(FLAGS_max_deadline);
+  o.access_log.sample_rate = absl::GetFlag(FLAGS_access_log_sample_rate);
+  o.access_log.slow_threshold = absl::GetFlag(FLAGS_slow_rpc_threshold);
   return o;
 }
 
@@ -73,6 +80,7 @@ absl::Status ServiceHost::AddService(grpc::Service* service,
                                                  authenticator,
                                                  options_.max_deadline));
   services_.push_back(std::move(guarded));
+  service_names_.emplace_back(service_name);
   return absl::OkStatus();
 }
 
@@ -96,14 +104,22 @@ absl::Status ServiceHost::Start() {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(
-      std::make_unique<RpcObserverFactory>(&metrics::Registry::Default()));
+      std::make_unique<RpcObserverFactory>(&metrics::Registry::Default(),
+                                           options_.access_log));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options_.host, ":", options_.grpc_port));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  // Kubernetes probes and most clients ask by the service's full name.
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  const bool ready = CheckReadiness(nullptr);
+  health->SetServingStatus("", ready);
+  for (const std::string& name : service_names_) {
+    health->SetServingStatus(name, ready);
+  }
+  readiness_watcher_ = std::thread([this] { WatchReadiness(); });
 
   if (options_.admin_port >= 0) {
     admin_.Handle("/metrics", [] {
@@ -117,12 +133,7 @@ absl::Status ServiceHost::Start() {
     admin_.Handle("/readyz", [this] {
       if (shutting_down_) return admin::Response{503, "text/plain", "stopping\n"};
       std::string body;
-      bool ready = true;
-      for (const auto& [name, check] : checks_) {
-        absl::Status s = check();
-        ready = ready && s.ok();
-        absl::StrAppend(&body, name, ": ", s.ok() ? "ok" : s.ToString(), "\n");
-      }
+      const bool ready = CheckReadiness(&body);
       return admin::Response{ready ? 200 : 503, "text/plain",
                              body.empty() ? "ok\n" : body};
     });
@@ -133,9 +144,39 @@ absl::Status ServiceHost::Start() {
   return absl::OkStatus();
 }
 
+bool ServiceHost::CheckReadiness(std::string* report) {
+  bool ready = true;
+  for (const auto& [name, check] : checks_) {
+    absl::Status s = check();
+    ready = ready && s.ok();
+    if (report != nullptr) {
+      absl::StrAppend(report, name, ": ", s.ok() ? "ok" : s.ToString(), "\n");
+    }
+  }
+  return ready;
+}
+
+void ServiceHost::WatchReadiness() {
+  bool last = true;
+  bool first = true;
+  while (!stop_watching_.WaitForNotificationWithTimeout(
+      options_.readiness_interval)) {
+    if (shutting_down_) return;
+    const bool ready = CheckReadiness(nullptr);
+    if (!first && ready == last) continue;
+    first = false;
+    last = ready;
+    // The no-argument form sets "" and every registered name at once.
+    server_->GetHealthCheckService()->SetServingStatus(ready);
+    if (!ready) log::Warning("not ready: a readiness check fails");
+  }
+}
+
 void ServiceHost::Shutdown() {
   if (server_ == nullptr || shutting_down_.exchange(true)) return;
   log::Info("shutting down", {{"grace", options_.shutdown_grace}});
+  stop_watching_.Notify();
+  if (readiness_watcher_.joinable()) readiness_watcher_.join();
   // Health first, so load balancers stop routing before the listener closes.
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));

@@ -9,13 +9,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/runtime/admin/admin_server.h"
 #include "services/runtime/auth/authenticator.h"
+#include "services/runtime/server/rpc_observer.h"
 
 namespace fineprint::server {
 
@@ -28,10 +31,14 @@ struct HostOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Upper bound (and default) for every call's deadline.
   absl::Duration max_deadline = absl::Seconds(30);
+  AccessLogOptions access_log;
+  // How often readiness checks run to drive grpc.health.v1 statuses.
+  absl::Duration readiness_interval = absl::Seconds(1);
 };
 
 // Reads --grpc_port, --admin_port, --listen_host, --shutdown_grace,
-// --max_deadline (or their FINEPRINT_* environment variables).
+// --max_deadline, --access_log_sample_rate, --slow_rpc_threshold (or their
+// FINEPRINT_* environment variables).
 HostOptions HostOptionsFromFlags(std::string service_name);
 
 // Parses flags and environment, names the service in logs, and blocks
@@ -56,7 +63,9 @@ class ServiceHost {
   absl::Status AddService(grpc::Service* service, absl::string_view service_name,
                           auth::Authenticator* authenticator);
 
-  // /readyz answers 200 only while every check returns OK.
+  // /readyz answers 200 only while every check returns OK, and
+  // grpc.health.v1 reports NOT_SERVING (for "" and every service) while one
+  // fails.
   void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
 
   absl::Status Start();
@@ -75,10 +84,17 @@ class ServiceHost {
   HostOptions options_;
   std::vector<std::unique_ptr<grpc::Service>> services_;  // guarded
   std::vector<std::pair<std::string, std::function<absl::Status()>>> checks_;
+  // Runs every check; true when all pass. `report` gets one line per check.
+  bool CheckReadiness(std::string* report);
+  void WatchReadiness();
+
   std::unique_ptr<grpc::Server> server_;
   admin::AdminServer admin_;
   int grpc_port_ = 0;
+  std::vector<std::string> service_names_;
   std::atomic<bool> shutting_down_{false};
+  absl::Notification stop_watching_;
+  std::thread readiness_watcher_;
 };
 
 }  // namespace fineprint::server

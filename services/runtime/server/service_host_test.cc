@@ -1,5 +1,6 @@
 #include "services/runtime/server/service_host.h"
 
+#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -61,9 +62,12 @@ class ServiceHostTest : public ::testing::Test {
     options.service_name = "test";
     options.host = "127.0.0.1";
     options.shutdown_grace = absl::Seconds(5);
+    options.readiness_interval = absl::Milliseconds(50);
     host_ = std::make_unique<ServiceHost>(options);
     ASSERT_TRUE(host_->AddService(&service_, idv1::IdentityService::service_full_name(), &authn_).ok());
-    host_->AddReadinessCheck("db", [this] { return ready_; });
+    host_->AddReadinessCheck("db", [this] {
+      return db_up_.load() ? absl::OkStatus() : absl::UnavailableError("db down");
+    });
     ASSERT_TRUE(host_->Start().ok());
     channel_ = grpc::CreateChannel(host_->grpc_target(),
                                    grpc::InsecureChannelCredentials());
@@ -80,7 +84,7 @@ class ServiceHostTest : public ::testing::Test {
   auth::StaticKeyResolver keys_;
   auth::Authenticator authn_{&keys_, nullptr};
   FakeIdentity service_;
-  absl::Status ready_ = absl::OkStatus();
+  std::atomic<bool> db_up_{true};
   std::unique_ptr<ServiceHost> host_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<idv1::IdentityService::Stub> stub_;
@@ -172,6 +176,58 @@ TEST_F(ServiceHostTest, HealthAndMetrics) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("grpc_server_handling_seconds_bucket"), std::string::npos);
+}
+
+using grpc::health::v1::HealthCheckResponse;
+
+HealthCheckResponse::ServingStatus CheckHealth(grpc::Channel& channel,
+                                               const std::string& service,
+                                               grpc::StatusCode* code = nullptr) {
+  auto health = grpc::health::v1::Health::NewStub(
+      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  HealthCheckResponse reply;
+  grpc::Status status = health->Check(&ctx, request, &reply);
+  if (code != nullptr) *code = status.error_code();
+  return reply.status();
+}
+
+TEST_F(ServiceHostTest, HealthAnswersForTheFullServiceName) {
+  const std::string name(idv1::IdentityService::service_full_name());
+  EXPECT_EQ(CheckHealth(*channel_, name), HealthCheckResponse::SERVING);
+  EXPECT_EQ(CheckHealth(*channel_, ""), HealthCheckResponse::SERVING);
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  CheckHealth(*channel_, "fineprint.unknown.v1.Nothing", &code);
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceHostTest, HealthFollowsReadinessAndShutdown) {
+  const std::string name(idv1::IdentityService::service_full_name());
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext watch_ctx;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(name);
+  auto watch = health->Watch(&watch_ctx, request);
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  db_up_ = false;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(CheckHealth(*channel_, ""), HealthCheckResponse::NOT_SERVING);
+
+  db_up_ = true;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  std::thread stopper([this] { host_->Shutdown(); });
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+  watch_ctx.TryCancel();
+  stopper.join();
 }
 
 TEST_F(ServiceHostTest, ShutdownLetsInFlightCallsFinish) {
