@@ -10,6 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librdkafka-dev libpq-dev libsodium-dev libssl-dev
   libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev zlib1g-dev
   # Runtime dependencies of tests and the local mesh
   postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
   nghttp2-client curl
