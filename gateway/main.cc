@@ -16,12 +16,13 @@
 #include "fineprint/identity/v1/identity.grpc.pb.h"
 #include "gateway/api/api_config.h"
 #include "gateway/server/backends.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "gateway/server/edge_handler.h"
 #include "gateway/server/forwarding.h"
 #include "gateway/server/http_server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/runtime/admin/admin_server.h"
 #include "services/runtime/auth/identity_clients.h"
+#include "services/runtime/auth/revocation_listener.h"
 #include "services/runtime/config/config.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/metrics/metrics.h"
@@ -61,6 +62,10 @@ ABSL_FLAG(int, auth_threads, 4,
           "Threads that authenticate non-public requests (a cache miss calls "
           "identity); 0 authenticates on the I/O threads.");
 ABSL_FLAG(std::string, public_base_url, "", "Server URL advertised in /openapi.json.");
+ABSL_FLAG(
+    std::string, kafka_bootstrap_servers, "",
+    "Kafka to hear identity's revocations from (keys, users, sessions are "
+    "refused within a second); empty: cached keys live out their TTL.");
 
 namespace {
 
@@ -136,14 +141,27 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<fineprint::auth::JwksClient> jwks;
   std::unique_ptr<fineprint::auth::GrpcApiKeyVerifier> api_keys;
+  fineprint::auth::Revocations revocations;
+  std::unique_ptr<fineprint::auth::RevocationListener> revocation_listener;
   std::unique_ptr<fineprint::auth::Authenticator> authenticator;
   if (auto channel = backends.ChannelFor("fineprint.identity.v1.IdentityService")) {
     std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface> stub =
         fineprint::identity::v1::IdentityService::NewStub(channel);
     jwks = std::make_unique<fineprint::auth::JwksClient>(stub);
     api_keys = std::make_unique<fineprint::auth::GrpcApiKeyVerifier>(stub);
-    authenticator =
-        std::make_unique<fineprint::auth::Authenticator>(jwks.get(), api_keys.get());
+    authenticator = std::make_unique<fineprint::auth::Authenticator>(
+        jwks.get(), api_keys.get(), &revocations);
+    if (const std::string kafka = absl::GetFlag(FLAGS_kafka_bootstrap_servers);
+        !kafka.empty()) {
+      auto listener = fineprint::auth::StartRevocationListener(
+          kafka, &revocations, api_keys.get());
+      if (!listener.ok()) {
+        log::Error("cannot start the revocation listener",
+                   {{"error", listener.status()}});
+        return 1;
+      }
+      revocation_listener = *std::move(listener);
+    }
   } else {
     log::Warning("no identity backend: only public methods are callable");
   }

@@ -14,6 +14,8 @@ PACKAGES=(
   # Runtime dependencies of tests and the local mesh
   postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
   nghttp2-client curl
+  # Formatting check of CI
+  clang-format-14
 )
 
 missing=()

@@ -2,17 +2,26 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "events/contract/event_contract.h"
 #include "services/runtime/trace/trace.h"
 #include "services/runtime/trace/trace_context.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::events {
 
-std::string TopicFor(absl::string_view service, absl::string_view aggregate_type) {
-  return absl::StrCat("fineprint.", service, ".", aggregate_type, ".v1");
+absl::StatusOr<std::string> OutboxWriter::Append(
+    db::Tx& tx, absl::string_view aggregate_id,
+    const google::protobuf::Message& event) const {
+  FP_ASSIGN_OR_RETURN(EventContract contract, ContractOf(*event.GetDescriptor()));
+  if (contract.service != service_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(service_, " cannot publish ", contract.type, ", an event of ",
+                     contract.service));
+  }
+  return AppendToAggregate(tx, contract.aggregate, aggregate_id, event);
 }
 
-absl::StatusOr<std::string> OutboxWriter::Append(
+absl::StatusOr<std::string> OutboxWriter::AppendToAggregate(
     db::Tx& tx, absl::string_view aggregate_type, absl::string_view aggregate_id,
     const google::protobuf::Message& event) const {
   if (aggregate_type.empty() || aggregate_id.empty()) {

@@ -15,21 +15,26 @@
 
 namespace fineprint::events {
 
-// "fineprint.<service>.<aggregate_type>.v1": one topic per aggregate type,
-// so every event of one aggregate lands in one topic, keyed by its id.
-std::string TopicFor(absl::string_view service, absl::string_view aggregate_type);
-
 class OutboxWriter {
  public:
   // `service` names the writer in ce_source and topic names ("identity").
   explicit OutboxWriter(std::string service) : service_(std::move(service)) {}
 
-  // Appends `event` about aggregate `aggregate_type`/`aggregate_id` to the
-  // outbox of the transaction's schema. The trace context of the call being
-  // served, if any, travels with the row. Returns the event id (a UUID).
-  absl::StatusOr<std::string> Append(db::Tx& tx, absl::string_view aggregate_type,
-                                     absl::string_view aggregate_id,
+  // Appends domain event `event` about aggregate `aggregate_id` to the
+  // outbox of the transaction's schema. Aggregate type and topic come from
+  // the event's contract ((fineprint.api.v1.event)); an event of another
+  // service, or a message that is not an event, is FAILED_PRECONDITION. The
+  // thread's current span (trace::CurrentTraceparent: the RPC, event or job
+  // being handled) travels with the row. Returns the event id (a UUID).
+  absl::StatusOr<std::string> Append(db::Tx& tx, absl::string_view aggregate_id,
                                      const google::protobuf::Message& event) const;
+
+  // The same for a message outside the contracts, on topic
+  // fineprint.<service>.<aggregate_type>.v1: for tests and benchmarks of the
+  // event bus itself, which need no domain.
+  absl::StatusOr<std::string> AppendToAggregate(
+      db::Tx& tx, absl::string_view aggregate_type, absl::string_view aggregate_id,
+      const google::protobuf::Message& event) const;
 
   const std::string& service() const { return service_; }
 

@@ -63,7 +63,7 @@ class OutboxRelayTest : public ::testing::Test {
       for (const auto& a : aggregates) {
         google::protobuf::StringValue v;
         v.set_value(a);
-        auto id = writer.Append(tx, "thing", a, v);
+        auto id = writer.AppendToAggregate(tx, "thing", a, v);
         if (!id.ok()) return id.status();
       }
       return commit ? absl::OkStatus() : absl::CancelledError("rollback");

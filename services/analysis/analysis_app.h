@@ -1,38 +1,27 @@
 #ifndef FINEPRINT_SERVICES_ANALYSIS_ANALYSIS_APP_H_
 #define FINEPRINT_SERVICES_ANALYSIS_ANALYSIS_APP_H_
 
-// The analysis service assembled from the runtime: pool and migrations
-// (outbox, common, inbox, analysis), the service behind a ServiceHost that
-// authenticates through identity, the worker pool, and, with Kafka, the
-// outbox relay and the PlanChanged consumer. main() and the integration
-// tests start exactly the same thing.
+// Analysis's domain, handed to the service kit: the analyser (built-in rule
+// engine, optionally behind an external backend with a circuit breaker),
+// the service, the job queue and its workers, and the PlanChanged handler.
+// main() and the tests assemble exactly the same thing.
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "events/consumer/consumer.h"
-#include "events/relay/outbox_relay.h"
 #include "services/analysis/analysis_service.h"
-#include "services/analysis/backend_analyzer.h"
 #include "services/analysis/analyzer/analyzer.h"
+#include "services/analysis/backend_analyzer.h"
 #include "services/analysis/job_queue.h"
-#include "services/analysis/plan_events.h"
 #include "services/analysis/worker_pool.h"
-#include "services/runtime/auth/identity_clients.h"
-#include "services/runtime/db/pool.h"
-#include "services/runtime/server/service_host.h"
+#include "services/runtime/service/service_kit.h"
 
 namespace fineprint::analysis {
 
-struct AnalysisAppOptions {
-  std::string pg_dsn;
-  int pg_pool_size = 16;
-  server::HostOptions host;
-  // gRPC address of identity (JWKS and API-key verification).
-  std::string identity_target;
-  // When set: in-process outbox relay and the PlanChanged consumer.
-  std::string kafka_bootstrap_servers;
+service::Declaration Declaration();
+
+struct AnalysisDomainOptions {
   AnalysisConfig config;
   QueueConfig queue;
   WorkerOptions workers;
@@ -44,35 +33,42 @@ struct AnalysisAppOptions {
   AnalyzeFn analyze;
 };
 
+// The parts of the domain tests reach into; owned by the kit.
+struct AnalysisDomain {
+  Analyzer* analyzer = nullptr;
+  AnalysisServiceImpl* service = nullptr;
+  JobQueue* queue = nullptr;
+  WorkerPool* workers = nullptr;
+};
+
+// Registers analysis's domain with `kit`.
+absl::StatusOr<AnalysisDomain> Assemble(service::ServiceKit& kit,
+                                        AnalysisDomainOptions options);
+
+struct AnalysisAppOptions : service::KitOptions, AnalysisDomainOptions {};
+
+// The assembled and started service, for tests and benchmarks.
 class AnalysisApp {
  public:
-  static absl::StatusOr<std::unique_ptr<AnalysisApp>> Start(AnalysisAppOptions options);
-  ~AnalysisApp();
+  static absl::StatusOr<std::unique_ptr<AnalysisApp>> Start(
+      AnalysisAppOptions options);
 
-  std::string grpc_target() const { return host_->grpc_target(); }
-  db::Pool& pool() { return *pool_; }
-  server::ServiceHost& host() { return *host_; }
-  WorkerPool& workers() { return *workers_; }
-  JobQueue& queue() { return *queue_; }
-  AnalysisServiceImpl& service() { return *service_; }
-  const std::string& analyzer_version() const { return analyzer_->version(); }
+  std::string grpc_target() const { return kit_->host().grpc_target(); }
+  db::Pool& pool() { return kit_->pool(); }
+  server::ServiceHost& host() { return kit_->host(); }
+  WorkerPool& workers() { return *domain_.workers; }
+  JobQueue& queue() { return *domain_.queue; }
+  AnalysisServiceImpl& service() { return *domain_.service; }
+  const std::string& analyzer_version() const {
+    return domain_.analyzer->version();
+  }
 
  private:
-  AnalysisApp() = default;
+  AnalysisApp(std::unique_ptr<service::ServiceKit> kit, AnalysisDomain domain)
+      : kit_(std::move(kit)), domain_(domain) {}
 
-  std::unique_ptr<db::Pool> pool_;
-  std::unique_ptr<Analyzer> analyzer_;
-  std::unique_ptr<auth::JwksClient> jwks_;
-  std::unique_ptr<auth::GrpcApiKeyVerifier> api_keys_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
-  std::unique_ptr<AnalysisServiceImpl> service_;
-  std::unique_ptr<JobQueue> queue_;
-  std::unique_ptr<BackendAnalyzer> backend_;
-  std::unique_ptr<WorkerPool> workers_;
-  std::unique_ptr<server::ServiceHost> host_;
-  std::unique_ptr<::fineprint::events::OutboxRelay> relay_;
-  PlanEventHandler plan_handler_;
-  std::unique_ptr<::fineprint::events::Consumer> consumer_;
+  std::unique_ptr<service::ServiceKit> kit_;
+  AnalysisDomain domain_;
 };
 
 }  // namespace fineprint::analysis

@@ -11,7 +11,7 @@
 
 #include "absl/time/time.h"
 #include "fineprint/analysis/v1/analyzer.grpc.pb.h"
-#include "services/analysis/circuit_breaker.h"
+#include "services/runtime/resilience/circuit_breaker.h"
 #include "services/analysis/worker_pool.h"
 #include "services/runtime/metrics/metrics.h"
 
@@ -19,7 +19,7 @@ namespace fineprint::analysis {
 
 struct BackendOptions {
   absl::Duration deadline = absl::Seconds(10);
-  CircuitBreakerOptions breaker;
+  resilience::CircuitBreakerOptions breaker;
   metrics::Registry* metrics = nullptr;  // default: Registry::Default()
 };
 
@@ -32,7 +32,7 @@ class BackendAnalyzer {
   // Binds this object (which must outlive the function).
   AnalyzeFn AsAnalyzeFn();
 
-  CircuitBreaker& breaker() { return breaker_; }
+  resilience::CircuitBreaker& breaker() { return breaker_; }
 
  private:
   absl::StatusOr<v1::Analysis> CallBackend(const ClaimedJob& job);
@@ -40,7 +40,7 @@ class BackendAnalyzer {
   const std::shared_ptr<v1::Analyzer::StubInterface> stub_;
   const AnalyzeFn fallback_;
   const BackendOptions options_;
-  CircuitBreaker breaker_;
+  resilience::CircuitBreaker breaker_;
   metrics::Counter& degraded_;
   metrics::Counter& backend_errors_;
 };

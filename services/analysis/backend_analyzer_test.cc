@@ -107,7 +107,8 @@ TEST_F(BackendAnalyzerTest, FallsBackWhenDownAndStopsCallingOnceOpen) {
   }
   // Two failures opened the circuit; the last two never reached the backend.
   EXPECT_EQ(backend_.calls.load(), 2);
-  EXPECT_EQ(analyzer_->breaker().state(), CircuitBreaker::State::kOpen);
+  EXPECT_EQ(analyzer_->breaker().state(),
+            resilience::CircuitBreaker::State::kOpen);
   EXPECT_EQ(Degraded(), 4);
 
   // After the cool-down a healthy backend closes the circuit again.
@@ -116,7 +117,8 @@ TEST_F(BackendAnalyzerTest, FallsBackWhenDownAndStopsCallingOnceOpen) {
   auto a = Run();
   ASSERT_TRUE(a.ok());
   EXPECT_FALSE(a->degraded());
-  EXPECT_EQ(analyzer_->breaker().state(), CircuitBreaker::State::kClosed);
+  EXPECT_EQ(analyzer_->breaker().state(),
+            resilience::CircuitBreaker::State::kClosed);
 }
 
 TEST_F(BackendAnalyzerTest, ASlowBackendHitsTheDeadlineAndFallsBack) {

@@ -15,6 +15,7 @@
 #include "services/runtime/log/log.h"
 #include "services/runtime/server/call_context.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/trace/trace_context.h"
 
 namespace fineprint::analysis {
 namespace {
@@ -183,15 +184,19 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
                    {org, sha256, config_.analyzer_version}));
     const bool cached = !hit.empty();
     FP_RETURN_IF_ERROR(
+        // The submitting call's span travels with the job, so the worker's
+        // events continue its trace.
         tx.Execute("INSERT INTO jobs (org_id, id, document_id, version_id, state,"
                    "   priority, low_priority, max_attempts, analyzer_version, cached,"
-                   "   progress_percent, start_time, end_time)"
+                   "   progress_percent, start_time, end_time, traceparent)"
                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
                    "   CASE WHEN $10 THEN 100 ELSE 0 END,"
-                   "   CASE WHEN $10 THEN now() END, CASE WHEN $10 THEN now() END)",
+                   "   CASE WHEN $10 THEN now() END, CASE WHEN $10 THEN now() END,"
+                   "   NULLIF($11, ''))",
                    {org, job_id, doc_id, version_id, cached ? "SUCCEEDED" : "QUEUED",
                     static_cast<int>(priority), req.low_priority(), config_.max_attempts,
-                    cached ? config_.analyzer_version : std::string(), cached})
+                    cached ? config_.analyzer_version : std::string(), cached,
+                    trace::CurrentTraceparent()})
             .status());
     FP_RETURN_IF_ERROR(
         tx.Execute("UPDATE documents SET current_version_id = $3, latest_job_id = $4,"
@@ -210,7 +215,7 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
     submitted.set_sha256(sha256);
     submitted.set_priority(priority);
     submitted.set_new_version(!existing_doc.empty());
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "document", doc_id, submitted).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, doc_id, submitted).status());
     if (cached) {
       // Reuse the earlier result: a copy under this job's name.
       std::string blob;
@@ -235,7 +240,7 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
               .status());
       FP_RETURN_IF_ERROR(
           outbox_
-              .Append(tx, "job", job_id,
+              .Append(tx, job_id,
                       CompletedEvent(analysis, OrgName(org), kind, title, /*cached=*/true))
               .status());
     }

@@ -1,28 +1,23 @@
 #ifndef FINEPRINT_SERVICES_ANALYSIS_JOB_QUEUE_H_
 #define FINEPRINT_SERVICES_ANALYSIS_JOB_QUEUE_H_
 
-// The worker side of the job queue in PostgreSQL.
+// Analysis on top of the runtime's job queue (//services/runtime/jobs, whose
+// header describes claiming, ranking, leases and retries). The queue's
+// table is `jobs`; the payload is the (document_id, version_id) key. What
+// stays here is the domain: a claimed job comes with its document version,
+// a completion stores the analysis (and result cache, document score) and
+// appends AnalysisCompleted, a final failure appends AnalysisFailed, each in
+// the transaction that changes the job's state.
 //
-// Claiming: one UPDATE over `SELECT ... FOR UPDATE SKIP LOCKED` takes the
-// QUEUED job (available_at passed) or expired-lease RUNNING job with the
-// highest effective priority
-//
-//   priority + floor(seconds waited since enqueue_time / aging_step)
-//
-// then the oldest. Priorities are 1 (LOW) .. 3 (HIGH), so a job that has
-// waited 2 * aging_step outranks every job enqueued after it, whatever their
-// priority: a LOW job waits at most ~(2 * aging_step + the run time of the
-// jobs enqueued before it) — newer work can never starve it.
-//
-// Leases: a claim sets lease_owner and lease_expires_at; heartbeats extend
-// the lease while the analyser runs. A worker that dies stops extending it,
-// and once it expires another worker claims the job again (attempt + 1).
-// Every write of a worker is guarded by `lease_owner = me AND state =
-// 'RUNNING'`, so a worker that lost its lease (or whose job was cancelled)
-// can change nothing, and a job completes exactly once.
+// Ordering (priorities 1 LOW .. 3 HIGH): every aging_step waited is worth
+// one priority level, so a job overtakes every job of priority p + k
+// enqueued more than k * aging_step after it: a LOW job waits at most
+// ~(2 * aging_step + the run time of the jobs ranked before it), and newer
+// work can never starve it.
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,8 +26,12 @@
 #include "fineprint/analysis/v1/analysis.pb.h"
 #include "services/analysis/model.h"
 #include "services/runtime/db/pool.h"
+#include "services/runtime/jobs/job.h"
+#include "services/runtime/jobs/job_queue.h"
 
 namespace fineprint::analysis {
+
+inline constexpr char kJobsTable[] = "jobs";
 
 struct QueueConfig {
   absl::Duration aging_step = absl::Seconds(30);
@@ -43,16 +42,22 @@ struct QueueConfig {
   absl::Duration result_cache_ttl = absl::Hours(24);
 };
 
-struct ClaimedJob {
-  std::string org_id;
-  std::string id;
+jobs::JobQueueOptions QueueOptions(const QueueConfig& config);
+
+// The payload: which version of which document to analyse.
+struct JobKey {
+  static constexpr char kColumns[] = "document_id, version_id";
   std::string document_id;
   std::string version_id;
-  int attempt = 0;
-  int max_attempts = 0;
-  bool cancel_requested = false;
-  // Since enqueue (or requeue), at the claim.
-  absl::Duration queue_wait;
+
+  static absl::StatusOr<JobKey> FromRow(const db::Row& row);
+  std::vector<db::Param> ToParams() const { return {document_id, version_id}; }
+};
+
+// A claimed job with what the analyser needs.
+struct ClaimedJob : jobs::Job {
+  std::string document_id;
+  std::string version_id;
   std::string text;
   std::string sha256;
   std::string title;
@@ -60,19 +65,23 @@ struct ClaimedJob {
   v1::DocumentKind kind = v1::DOCUMENT_KIND_UNSPECIFIED;
 };
 
-enum class LeaseState { kHeld, kLost };
+using LeaseState = jobs::LeaseState;
 
 class JobQueue {
  public:
-  JobQueue(db::Pool* pool, QueueConfig config) : pool_(pool), config_(config) {}
+  JobQueue(db::Pool* pool, QueueConfig config);
 
   // The next job for `owner`, or nullopt when none is ready.
   absl::StatusOr<std::optional<ClaimedJob>> Claim(absl::string_view owner);
 
+  // Adds the document version to a job the runtime queue claimed.
+  absl::StatusOr<ClaimedJob> Load(const jobs::ClaimedJob<JobKey>& claimed);
+
   // Extends the lease and records progress. kLost once the job is no longer
   // this worker's (lease taken over, cancelled): the worker must stop.
-  absl::StatusOr<LeaseState> Heartbeat(const ClaimedJob& job, absl::string_view owner,
-                                       int percent, absl::string_view section);
+  absl::StatusOr<LeaseState> Heartbeat(const ClaimedJob& job,
+                                       absl::string_view owner, int percent,
+                                       absl::string_view section);
 
   // Stores the result, marks the job SUCCEEDED and appends AnalysisCompleted,
   // in one transaction. FAILED_PRECONDITION (nothing written) if the lease
@@ -83,15 +92,27 @@ class JobQueue {
 
   // A failed attempt: back to QUEUED after a backoff while attempts remain
   // and the error is retryable; otherwise DEAD (retries exhausted) or
-  // FAILED, with an AnalysisFailed event.
+  // FAILED, with an AnalysisFailed event. OK (nothing written) if the lease
+  // was lost.
   absl::Status Fail(const ClaimedJob& job, absl::string_view owner,
                     const absl::Status& error, bool retryable);
 
+  // The pieces Complete and Fail add to the runtime's transactions (the
+  // worker pool finishes jobs through the runtime queue directly).
+  jobs::TxFn ResultWriter(const ClaimedJob& job, v1::Analysis analysis) const;
+  // `title` empty: read from the document.
+  absl::Status RecordFailure(db::Tx& tx, const jobs::Job& job,
+                             const JobKey& key, std::string title,
+                             const absl::Status& error,
+                             jobs::FailOutcome outcome) const;
+
+  jobs::JobQueue& runtime() { return queue_; }
   const QueueConfig& config() const { return config_; }
 
  private:
   db::Pool* const pool_;
   const QueueConfig config_;
+  jobs::JobQueue queue_;
   const ::fineprint::events::OutboxWriter outbox_{kService};
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/analysis/analysis_service.h"
+#include "services/analysis/job_queue.h"
 #include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
 #include "services/runtime/api/tenancy.h"
@@ -18,6 +19,13 @@ constexpr char kJobPattern[] = "orgs/{org}/jobs/{job}";
 
 absl::Status NotInState(absl::string_view what) {
   return status::WithReason(absl::FailedPreconditionError(what), "JOB_STATE");
+}
+
+// Cancel and Requeue only write the row in the caller's transaction; they
+// need neither the queue's timings nor its ageing step (a requeued job is
+// ranked by the next claim).
+jobs::JobQueue Queue(db::Pool* pool) {
+  return jobs::JobQueue(pool, QueueOptions({}));
 }
 
 }  // namespace
@@ -149,12 +157,7 @@ absl::Status AnalysisServiceImpl::DoCancel(const v1::CancelJobRequest& req,
     // A RUNNING job's worker finds its lease gone (state is no longer
     // RUNNING) at its next progress point and stops; every write it could
     // still make is guarded on state = 'RUNNING'.
-    FP_RETURN_IF_ERROR(
-        tx.Execute("UPDATE jobs SET state = 'CANCELLED', cancel_requested = true,"
-                   "   current_section = '', end_time = now(), update_time = now()"
-                   " WHERE org_id = $1 AND id = $2",
-                   {ids[0], ids[1]})
-            .status());
+    FP_RETURN_IF_ERROR(Queue(pool_).Cancel(tx, ids[0], ids[1]).status());
     FP_ASSIGN_OR_RETURN(*resp, LoadJob(tx, ids[0], ids[1], false));
     return absl::OkStatus();
   });
@@ -176,16 +179,7 @@ absl::Status AnalysisServiceImpl::DoRequeue(const v1::RequeueJobRequest& req,
     if (job.state() != v1::DEAD && job.state() != v1::FAILED) {
       return NotInState("only DEAD or FAILED jobs can be requeued");
     }
-    FP_RETURN_IF_ERROR(
-        tx.Execute("UPDATE jobs SET state = 'QUEUED', attempt = 0, error_code = 0,"
-                   "   error_message = '', progress_percent = 0, current_section = '',"
-                   "   lease_owner = NULL, lease_expires_at = NULL,"
-                   "   cancel_requested = false, enqueue_time = now(),"
-                   "   available_at = now(), start_time = NULL, end_time = NULL,"
-                   "   update_time = now()"
-                   " WHERE org_id = $1 AND id = $2",
-                   {ids[0], ids[1]})
-            .status());
+    FP_RETURN_IF_ERROR(Queue(pool_).Requeue(tx, ids[0], ids[1]).status());
     FP_ASSIGN_OR_RETURN(*resp, LoadJob(tx, ids[0], ids[1], false));
     return absl::OkStatus();
   });

@@ -1,21 +1,8 @@
 // analysis_server: documents, prioritised analysis jobs, results.
 
-#include <cstdlib>
-
 #include "absl/flags/flag.h"
 #include "services/analysis/analysis_app.h"
-#include "services/runtime/log/log.h"
-#include "services/runtime/server/service_host.h"
 
-ABSL_FLAG(std::string, pg_dsn, "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
-          "libpq connection string of the PostgreSQL database.");
-ABSL_FLAG(int, pg_pool_size, 16, "Maximum PostgreSQL connections.");
-ABSL_FLAG(std::string, identity_target, "127.0.0.1:50051",
-          "gRPC address of the identity service (token keys, API keys).");
-ABSL_FLAG(std::string, kafka_bootstrap_servers, "",
-          "Kafka cluster for the in-process outbox relay and the PlanChanged "
-          "consumer; empty leaves publishing to a standalone outbox_relay and "
-          "plans to the callers' tokens.");
 ABSL_FLAG(int, workers, 2, "Analysis worker threads.");
 ABSL_FLAG(int64_t, max_document_bytes, 2 * 1024 * 1024,
           "Largest accepted document text, in bytes.");
@@ -40,31 +27,21 @@ ABSL_FLAG(absl::Duration, analyzer_backend_cool_down, absl::Seconds(30),
 
 int main(int argc, char** argv) {
   using namespace fineprint;  // NOLINT(build/namespaces): main only
-  server::InitRuntime(argc, argv, "analysis");
-  analysis::AnalysisAppOptions options;
-  options.pg_dsn = absl::GetFlag(FLAGS_pg_dsn);
-  options.pg_pool_size = absl::GetFlag(FLAGS_pg_pool_size);
-  options.host = server::HostOptionsFromFlags("analysis");
-  options.identity_target = absl::GetFlag(FLAGS_identity_target);
-  options.kafka_bootstrap_servers = absl::GetFlag(FLAGS_kafka_bootstrap_servers);
-  options.workers.workers = absl::GetFlag(FLAGS_workers);
-  options.config.max_document_bytes =
-      static_cast<size_t>(absl::GetFlag(FLAGS_max_document_bytes));
-  options.config.result_cache_ttl = absl::GetFlag(FLAGS_result_cache_ttl);
-  options.config.max_attempts = absl::GetFlag(FLAGS_max_attempts);
-  options.queue.aging_step = absl::GetFlag(FLAGS_aging_step);
-  options.queue.lease = absl::GetFlag(FLAGS_job_lease);
-  options.queue.retry_backoff = absl::GetFlag(FLAGS_retry_backoff);
-  options.analyzer_backend = absl::GetFlag(FLAGS_analyzer_backend);
-  options.backend.deadline = absl::GetFlag(FLAGS_analyzer_backend_deadline);
-  options.backend.breaker.failure_threshold =
-      absl::GetFlag(FLAGS_analyzer_backend_failure_threshold);
-  options.backend.breaker.cool_down = absl::GetFlag(FLAGS_analyzer_backend_cool_down);
-  auto app = analysis::AnalysisApp::Start(options);
-  if (!app.ok()) {
-    log::Error("analysis failed to start", {{"error", app.status()}});
-    return EXIT_FAILURE;
-  }
-  (*app)->host().WaitForTermination();
-  return EXIT_SUCCESS;
+  return service::Main(argc, argv, analysis::Declaration(), [](service::ServiceKit& kit) {
+    analysis::AnalysisDomainOptions options;
+    options.workers.workers = absl::GetFlag(FLAGS_workers);
+    options.config.max_document_bytes =
+        static_cast<size_t>(absl::GetFlag(FLAGS_max_document_bytes));
+    options.config.result_cache_ttl = absl::GetFlag(FLAGS_result_cache_ttl);
+    options.config.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+    options.queue.aging_step = absl::GetFlag(FLAGS_aging_step);
+    options.queue.lease = absl::GetFlag(FLAGS_job_lease);
+    options.queue.retry_backoff = absl::GetFlag(FLAGS_retry_backoff);
+    options.analyzer_backend = absl::GetFlag(FLAGS_analyzer_backend);
+    options.backend.deadline = absl::GetFlag(FLAGS_analyzer_backend_deadline);
+    options.backend.breaker.failure_threshold =
+        absl::GetFlag(FLAGS_analyzer_backend_failure_threshold);
+    options.backend.breaker.cool_down = absl::GetFlag(FLAGS_analyzer_backend_cool_down);
+    return analysis::Assemble(kit, options).status();
+  });
 }

@@ -8,15 +8,13 @@
 
 namespace fineprint::analysis {
 
-absl::Status PlanEventHandler::Handle(const ::fineprint::events::Event& event,
-                                      db::Tx& tx) {
-  ::fineprint::identity::events::v1::PlanChanged changed;
-  if (event.ce_type != changed.GetDescriptor()->full_name()) {
-    return absl::OkStatus();  // other organisation events do not matter here
-  }
-  if (!changed.ParseFromString(event.payload) ||
-      !absl::StartsWith(changed.organization(), "orgs/")) {
-    return absl::InvalidArgumentError("unreadable PlanChanged event");
+namespace {
+
+using ::fineprint::identity::events::v1::PlanChanged;
+
+absl::Status ApplyPlanChange(const PlanChanged& changed, db::Tx& tx) {
+  if (!absl::StartsWith(changed.organization(), "orgs/")) {
+    return absl::InvalidArgumentError("PlanChanged without an organisation name");
   }
   const std::string org = changed.organization().substr(5);
   const std::string plan = ::fineprint::identity::v1::Plan_Name(changed.new_plan());
@@ -35,6 +33,15 @@ absl::Status PlanEventHandler::Handle(const ::fineprint::events::Event& event,
                              {"plan", plan},
                              {"requeued", std::to_string(r.affected_rows())}});
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status HandlePlanChanges(::fineprint::events::EventRouter& router) {
+  return router.On<PlanChanged>(
+      [](const PlanChanged& changed, const ::fineprint::events::Event&, db::Tx& tx) {
+        return ApplyPlanChange(changed, tx);
+      });
 }
 
 }  // namespace fineprint::analysis

@@ -1,23 +1,21 @@
 #ifndef FINEPRINT_SERVICES_ANALYSIS_WORKER_POOL_H_
 #define FINEPRINT_SERVICES_ANALYSIS_WORKER_POOL_H_
 
-// Threads that claim jobs from the JobQueue and run the analyser on them.
-// While the analyser runs, its progress callback reports progress and
-// extends the lease at most every `heartbeat_interval`; when the lease is
-// gone (job cancelled or taken over) the callback stops the analysis.
+// The runtime's worker pool (//services/runtime/jobs:worker_pool) running
+// an AnalyzeFn on claimed analysis jobs. Heartbeats extend the lease and
+// record progress every `heartbeat_interval` while the analyser runs; when
+// the lease is gone (job cancelled or taken over) the progress callback
+// stops the analysis.
 
-#include <atomic>
+#include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "fineprint/analysis/v1/analysis.pb.h"
 #include "services/analysis/job_queue.h"
+#include "services/runtime/jobs/worker_pool.h"
 #include "services/runtime/metrics/metrics.h"
 
 namespace fineprint::analysis {
@@ -29,8 +27,8 @@ using ProgressFn = std::function<bool(int percent, absl::string_view section)>;
 // analyzer_version and degraded. CANCELLED when the progress callback
 // stopped it; other errors fail the attempt (retryable unless
 // INVALID_ARGUMENT or FAILED_PRECONDITION).
-using AnalyzeFn =
-    std::function<absl::StatusOr<v1::Analysis>(const ClaimedJob&, const ProgressFn&)>;
+using AnalyzeFn = std::function<absl::StatusOr<v1::Analysis>(
+    const ClaimedJob&, const ProgressFn&)>;
 
 struct WorkerOptions {
   int workers = 2;
@@ -44,34 +42,39 @@ struct WorkerOptions {
 class WorkerPool {
  public:
   WorkerPool(JobQueue* queue, AnalyzeFn analyze, WorkerOptions options);
-  ~WorkerPool();  // Stop()
 
-  void Start();
+  void Start() { pool_.Start(); }
   // Lets running analyses stop at their next progress point; their jobs
   // keep their leases, which expire and are claimed again elsewhere.
-  void Stop();
+  void Stop() { pool_.Stop(); }
 
   // Test hook: the worker abandons its job at the next progress point
   // without touching the row, as a killed process would.
-  void SimulateCrashOnNextProgress() { crash_.store(true); }
+  void SimulateCrashOnNextProgress() { pool_.SimulateCrashOnNextProgress(); }
 
-  int64_t completed() const { return completed_.load(); }
+  int64_t completed() const { return pool_.completed(); }
 
  private:
-  void Run(int index);
-  void RunJob(const ClaimedJob& job, const std::string& owner);
-  void Count(absl::string_view outcome);
+  class Handler : public jobs::JobHandler<JobKey> {
+   public:
+    Handler(JobQueue* queue, AnalyzeFn analyze)
+        : queue_(queue), analyze_(std::move(analyze)) {}
+    absl::StatusOr<jobs::TxFn> Run(const jobs::ClaimedJob<JobKey>& claimed,
+                                   jobs::JobContext& context) override;
+    absl::Status OnFailure(db::Tx& tx, const jobs::ClaimedJob<JobKey>& claimed,
+                           const absl::Status& error,
+                           jobs::FailOutcome outcome) override;
 
-  JobQueue* const queue_;
-  const AnalyzeFn analyze_;
-  const WorkerOptions options_;
-  absl::Notification stop_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> crash_{false};
-  std::atomic<int64_t> completed_{0};
-  metrics::Registry& registry_;
-  metrics::Histogram& queue_wait_;
-  metrics::Histogram& run_time_;
+   private:
+    JobQueue* const queue_;
+    const AnalyzeFn analyze_;
+  };
+
+  static jobs::WorkerOptions RuntimeOptions(const WorkerOptions& options);
+
+  Handler handler_;
+  // Last: stopped (by its destructor) before the handler goes.
+  jobs::WorkerPool pool_;
 };
 
 }  // namespace fineprint::analysis

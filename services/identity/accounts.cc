@@ -39,6 +39,20 @@ absl::Status InvalidRefreshToken(absl::string_view reason) {
                             reason);
 }
 
+// Appended in the transaction that revokes the family, so every service
+// drops the session's access tokens now rather than at their expiry.
+absl::Status AppendFamilyRevoked(const ::fineprint::events::OutboxWriter& outbox, db::Tx& tx,
+                                 const std::string& family, const std::string& org_id,
+                                 const std::string& user_id,
+                                 events_v1::RefreshFamilyRevoked::Reason reason) {
+  events_v1::RefreshFamilyRevoked event;
+  event.set_user(UserName(org_id, user_id));
+  event.set_organization(OrgName(org_id));
+  event.set_session(family);
+  event.set_reason(reason);
+  return outbox.Append(tx, user_id, event).status();
+}
+
 }  // namespace
 
 std::string HashSecret(absl::string_view secret) {
@@ -74,11 +88,11 @@ absl::StatusOr<v1::AuthTokens> IdentityServiceImpl::IssueTokens(
   const absl::Time now = absl::Now();
   const std::string refresh = NewSecret("fprt_");
   const absl::Time refresh_expiry = now + config_.refresh_token_ttl;
+  const std::string session = family.value_or(trace::RandomHex(16));
   FP_RETURN_IF_ERROR(
       tx.Execute("INSERT INTO refresh_tokens (token_hash, family_id, org_id, user_id,"
                  " expire_time) VALUES ($1, $2, $3, $4, $5)",
-                 {HashSecret(refresh), family.value_or(trace::RandomHex(16)),
-                  user.org_id, user.id, refresh_expiry})
+                 {HashSecret(refresh), session, user.org_id, user.id, refresh_expiry})
           .status());
   auth::Claims claims;
   claims.subject = UserName(user.org_id, user.id);
@@ -88,6 +102,8 @@ absl::StatusOr<v1::AuthTokens> IdentityServiceImpl::IssueTokens(
   claims.token_id = trace::RandomHex(12);
   claims.issued_at = now;
   claims.expires_at = now + config_.access_token_ttl;
+  // Lets every service refuse the token as soon as the session is revoked.
+  claims.session_id = session;
   v1::AuthTokens tokens;
   tokens.set_access_token(auth::SignAccessToken(claims, keys_->Active()));
   *tokens.mutable_access_token_expire_time() = ToTimestamp(claims.expires_at);
@@ -165,13 +181,13 @@ absl::Status IdentityServiceImpl::DoSignUp(const v1::SignUpRequest& req,
     org_event.set_display_name(org.display_name);
     org_event.set_plan(v1::FREE);
     org_event.set_owner(UserName(user.org_id, user.id));
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "organization", org.id, org_event).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, org.id, org_event).status());
     events_v1::UserRegistered user_event;
     user_event.set_user(UserName(user.org_id, user.id));
     user_event.set_organization(OrgName(org.id));
     user_event.set_email(user.email);
     user_event.set_role(v1::OWNER);
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "user", user.id, user_event).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, user.id, user_event).status());
 
     v1::SignUpResponse stored;
     *stored.mutable_user() = ToProto(user);
@@ -291,6 +307,9 @@ absl::Status IdentityServiceImpl::DoRefresh(const v1::RefreshTokenRequest& req,
                      " WHERE family_id = $1",
                      {family})
               .status());
+      FP_RETURN_IF_ERROR(AppendFamilyRevoked(
+          outbox_, tx, family, std::string(r[0].Value(1)), std::string(r[0].Value(2)),
+          events_v1::RefreshFamilyRevoked::REFRESH_TOKEN_REUSED));
       reuse_detected = true;
       return absl::OkStatus();
     }
@@ -321,15 +340,24 @@ absl::Status IdentityServiceImpl::DoLogout(const v1::LogoutRequest& req) {
                                    {{"refresh_token", "required, at most 256 bytes"}});
   }
   return db::RunInTransaction(*pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
+    FP_ASSIGN_OR_RETURN(
+        db::Result token,
+        tx.Execute("SELECT family_id, org_id, user_id FROM refresh_tokens"
+                   " WHERE token_hash = $1",
+                   {HashSecret(req.refresh_token())}));
+    if (token.empty()) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
+    const std::string family(token[0].Value(0));
     // Logout ends the session: every token of the family, not just this one.
     FP_ASSIGN_OR_RETURN(
         db::Result r,
-        tx.Execute("UPDATE refresh_tokens SET revoke_time = coalesce(revoke_time, now())"
-                   " WHERE family_id = (SELECT family_id FROM refresh_tokens"
-                   "                    WHERE token_hash = $1)",
-                   {HashSecret(req.refresh_token())}));
-    if (r.affected_rows() == 0) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
-    return absl::OkStatus();
+        tx.Execute("UPDATE refresh_tokens SET revoke_time = now()"
+                   " WHERE family_id = $1 AND revoke_time IS NULL",
+                   {family}));
+    // A repeated logout changes nothing and announces nothing.
+    if (r.affected_rows() == 0) return absl::OkStatus();
+    return AppendFamilyRevoked(outbox_, tx, family, std::string(token[0].Value(1)),
+                               std::string(token[0].Value(2)),
+                               events_v1::RefreshFamilyRevoked::LOGOUT);
   });
 }
 

@@ -88,7 +88,7 @@ absl::Status IdentityServiceImpl::DoCreateApiKey(const v1::CreateApiKeyRequest& 
     event.set_api_key(ApiKeyName(key.org_id, key.id));
     event.set_organization(OrgName(key.org_id));
     event.set_role(role);
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "apikey", key.id, event).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, key.id, event).status());
     *resp->mutable_api_key() = ToProto(key);
     FP_RETURN_IF_ERROR(idem.Remember(tx, *resp));
     resp->set_secret(secret);
@@ -137,14 +137,15 @@ absl::Status IdentityServiceImpl::DoRevokeApiKey(const v1::RevokeApiKeyRequest& 
       events_v1::ApiKeyRevoked event;
       event.set_api_key(ApiKeyName(key->org_id, key->id));
       event.set_organization(OrgName(key->org_id));
-      FP_RETURN_IF_ERROR(outbox_.Append(tx, "apikey", key->id, event).status());
+      FP_RETURN_IF_ERROR(outbox_.Append(tx, key->id, event).status());
     }
     *resp = ToProto(*key);
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<auth::Principal> IdentityServiceImpl::Verify(absl::string_view api_key) {
+absl::StatusOr<auth::Principal> IdentityServiceImpl::VerifyKey(
+    absl::string_view api_key, std::optional<absl::Time>* expire_time) {
   if (!absl::StartsWith(api_key, kKeyPrefix) || api_key.size() > 256) {
     return InvalidKey();
   }
@@ -167,8 +168,13 @@ absl::StatusOr<auth::Principal> IdentityServiceImpl::Verify(absl::string_view ap
                       {key->org_id, key->id})
             .status());
   }
+  if (expire_time != nullptr) *expire_time = key->expire_time;
   return auth::Principal{key->creator, OrgName(key->org_id), key->role, org->plan,
                          ApiKeyName(key->org_id, key->id)};
+}
+
+absl::StatusOr<auth::Principal> IdentityServiceImpl::Verify(absl::string_view api_key) {
+  return VerifyKey(api_key, nullptr);
 }
 
 grpc::Status IdentityServiceImpl::CreateApiKey(grpc::ServerContext*,
@@ -192,8 +198,14 @@ grpc::Status IdentityServiceImpl::RevokeApiKey(grpc::ServerContext*,
 grpc::Status IdentityServiceImpl::VerifyApiKey(grpc::ServerContext*,
                                                const v1::VerifyApiKeyRequest* req,
                                                v1::Principal* resp) {
-  auto principal = Verify(req->api_key());
+  std::optional<absl::Time> expire_time;
+  auto principal = VerifyKey(req->api_key(), &expire_time);
   if (!principal.ok()) return status::ToGrpc(principal.status());
+  // Callers cache the answer; they must not serve the key past its expiry.
+  if (expire_time.has_value()) {
+    *resp->mutable_expire_time() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*expire_time));
+  }
   resp->set_user(principal->user);
   resp->set_organization(principal->organization);
   v1::Role role = v1::ROLE_UNSPECIFIED;

@@ -134,7 +134,7 @@ absl::Status IdentityServiceImpl::DoChangePlan(const v1::ChangePlanRequest& req,
       event.set_organization(OrgName(org->id));
       event.set_old_plan(PlanEnum(old_plan));
       event.set_new_plan(req.plan());
-      FP_RETURN_IF_ERROR(outbox_.Append(tx, "organization", org->id, event).status());
+      FP_RETURN_IF_ERROR(outbox_.Append(tx, org->id, event).status());
     }
     *resp = ToProto(*org);
     return absl::OkStatus();
@@ -179,7 +179,7 @@ absl::Status IdentityServiceImpl::DoCreateUser(const v1::CreateUserRequest& req,
     event.set_organization(OrgName(user.org_id));
     event.set_email(user.email);
     event.set_role(req.user().role());
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "user", user.id, event).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, user.id, event).status());
     *resp = ToProto(user);
     return idem.Remember(tx, *resp);
   });
@@ -303,14 +303,14 @@ absl::Status IdentityServiceImpl::DoUpdateUser(const v1::UpdateUserRequest& req,
     updated.set_user(UserName(user->org_id, user->id));
     updated.set_organization(OrgName(user->org_id));
     for (const auto& f : changed) updated.add_changed_fields(f);
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, "user", user->id, updated).status());
+    FP_RETURN_IF_ERROR(outbox_.Append(tx, user->id, updated).status());
     if (user->role != old_role) {
       events_v1::UserRoleChanged role_event;
       role_event.set_user(UserName(user->org_id, user->id));
       role_event.set_organization(OrgName(user->org_id));
       role_event.set_old_role(RoleEnum(old_role));
       role_event.set_new_role(RoleEnum(user->role));
-      FP_RETURN_IF_ERROR(outbox_.Append(tx, "user", user->id, role_event).status());
+      FP_RETURN_IF_ERROR(outbox_.Append(tx, user->id, role_event).status());
     }
     *resp = ToProto(*user);
     return absl::OkStatus();
@@ -345,7 +345,7 @@ absl::Status IdentityServiceImpl::DoDeleteUser(const v1::DeleteUserRequest& req)
     events_v1::UserDeleted event;
     event.set_user(UserName(ids[0], ids[1]));
     event.set_organization(OrgName(ids[0]));
-    return outbox_.Append(tx, "user", ids[1], event).status();
+    return outbox_.Append(tx, ids[1], event).status();
   });
 }
 

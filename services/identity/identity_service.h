@@ -108,6 +108,9 @@ class IdentityServiceImpl final
   absl::Status DoListApiKeys(const v1::ListApiKeysRequest& req,
                              v1::ListApiKeysResponse* resp);
   absl::Status DoRevokeApiKey(const v1::RevokeApiKeyRequest& req, v1::ApiKey* resp);
+  // Verify, also returning the key's expiry (nullopt: none) when asked.
+  absl::StatusOr<auth::Principal> VerifyKey(absl::string_view api_key,
+                                            std::optional<absl::Time>* expire_time);
 
   // Login throttle (accounts.cc).
   absl::Status CheckNotLocked(absl::string_view email);

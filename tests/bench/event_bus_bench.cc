@@ -68,7 +68,7 @@ int64_t Write(db::Pool& pool, int writers, absl::Duration duration, int rate,
       for (int64_t i = 0; absl::Now() < end; ++i) {
         std::string id;
         absl::Status s = db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
-          auto appended = writer.Append(tx, "user", absl::StrCat("agg-", t, "-", i % 50),
+          auto appended = writer.AppendToAggregate(tx, "user", absl::StrCat("agg-", t, "-", i % 50),
                                         Payload(i));
           if (!appended.ok()) return appended.status();
           id = *appended;

@@ -118,7 +118,7 @@ void EventBusHarness::WriterLoop(int events_per_second) {
         const std::string aggregate = absl::StrCat("agg-", rng() % kAggregates);
         google::protobuf::StringValue payload;
         payload.set_value(aggregate);
-        FP_ASSIGN_OR_RETURN(std::string id, writer.Append(tx, "user", aggregate, payload));
+        FP_ASSIGN_OR_RETURN(std::string id, writer.AppendToAggregate(tx, "user", aggregate, payload));
         written.emplace_back(id, aggregate);
       }
       return rollback ? Deliberate() : absl::OkStatus();

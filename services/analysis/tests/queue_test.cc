@@ -107,7 +107,8 @@ TEST_F(QueueTest, PlanChangedReprioritisesQueuedJobsExactlyOnce) {
   ::fineprint::events::Event event;
   event.ce_type = "fineprint.identity.events.v1.PlanChanged";
   event.payload = changed.SerializeAsString();
-  PlanEventHandler handler;
+  ::fineprint::events::EventRouter handler;
+  ASSERT_TRUE(HandlePlanChanges(handler).ok());
   ASSERT_TRUE(db::RunInTransaction(pool(), {}, [&](db::Tx& tx) {
                 return handler.Handle(event, tx);
               }).ok());

@@ -37,6 +37,9 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (!credentials.bearer_token.empty()) {
     FP_ASSIGN_OR_RETURN(Claims claims,
                         VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    if (revocations_ != nullptr) {
+      FP_RETURN_IF_ERROR(revocations_->CheckToken(claims, now));
+    }
     return Principal{claims.subject, claims.organization, claims.role,
                      claims.plan, ""};
   }
@@ -46,7 +49,14 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
           absl::UnauthenticatedError("API keys are not accepted here"),
           "API_KEY_INVALID");
     }
-    return api_keys_->Verify(credentials.api_key);
+    FP_ASSIGN_OR_RETURN(Principal principal,
+                        api_keys_->Verify(credentials.api_key));
+    // Also after a cache miss: identity may have answered just before the
+    // revocation committed.
+    if (revocations_ != nullptr) {
+      FP_RETURN_IF_ERROR(revocations_->CheckApiKey(principal, now));
+    }
+    return principal;
   }
   return status::WithReason(
       absl::UnauthenticatedError("credentials required"), "CREDENTIALS_MISSING");

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "services/runtime/auth/jwt.h"
 #include "services/runtime/auth/principal.h"
+#include "services/runtime/auth/revocations.h"
 
 namespace fineprint::auth {
 
@@ -40,9 +41,12 @@ class ApiKeyVerifier {
 
 class Authenticator {
  public:
-  // `api_keys` may be null: then API keys are rejected.
-  Authenticator(PublicKeyResolver* keys, ApiKeyVerifier* api_keys)
-      : keys_(keys), api_keys_(api_keys) {}
+  // `api_keys` may be null: then API keys are rejected. `revocations` may
+  // be null: then only the credentials' own validity counts (identity, which
+  // checks its database, needs none).
+  Authenticator(PublicKeyResolver* keys, ApiKeyVerifier* api_keys,
+                const Revocations* revocations = nullptr)
+      : keys_(keys), api_keys_(api_keys), revocations_(revocations) {}
 
   // UNAUTHENTICATED (with a stable reason) for invalid credentials.
   absl::StatusOr<Principal> Authenticate(const Credentials& credentials,
@@ -51,6 +55,7 @@ class Authenticator {
  private:
   PublicKeyResolver* keys_;
   ApiKeyVerifier* api_keys_;
+  const Revocations* revocations_;
 };
 
 }  // namespace fineprint::auth

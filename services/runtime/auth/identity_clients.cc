@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
 #include "services/runtime/status/status.h"
@@ -62,32 +65,68 @@ GrpcApiKeyVerifier::GrpcApiKeyVerifier(
     absl::Duration ttl)
     : stub_(std::move(stub)), ttl_(ttl) {}
 
-absl::StatusOr<Principal> GrpcApiKeyVerifier::Verify(absl::string_view api_key) {
+absl::StatusOr<Principal> GrpcApiKeyVerifier::Verify(
+    absl::string_view api_key) {
   std::string digest(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()),
                      digest.size(),
                      reinterpret_cast<const unsigned char*>(api_key.data()),
                      api_key.size(), nullptr, 0);
-  const absl::Time now = absl::Now();
+  uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
-    if (auto it = cache_.find(digest); it != cache_.end() && it->second.expires > now) {
+    if (auto it = cache_.find(digest);
+        it != cache_.end() && it->second.expires > absl::Now()) {
       return it->second.principal;
     }
+    generation = generation_;
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
   idv1::VerifyApiKeyRequest request;
   request.set_api_key(std::string(api_key));
   idv1::Principal reply;
-  FP_RETURN_IF_ERROR(status::FromGrpc(stub_->VerifyApiKey(&ctx, request, &reply)));
+  FP_RETURN_IF_ERROR(
+      status::FromGrpc(stub_->VerifyApiKey(&ctx, request, &reply)));
   Principal principal{reply.user(), reply.organization(),
-                      idv1::Role_Name(reply.role()), idv1::Plan_Name(reply.plan()),
-                      reply.api_key()};
+                      idv1::Role_Name(reply.role()),
+                      idv1::Plan_Name(reply.plan()), reply.api_key()};
+  // From when the answer was given, not when it was asked for.
+  absl::Time expires = absl::Now() + ttl_;
+  if (reply.has_expire_time()) {
+    expires =
+        std::min(expires, absl::FromUnixSeconds(reply.expire_time().seconds()) +
+                              absl::Nanoseconds(reply.expire_time().nanos()));
+  }
   absl::MutexLock lock(&mu_);
-  if (cache_.size() > 10000) cache_.clear();  // Bound memory under key spraying.
-  cache_[digest] = Entry{principal, now + ttl_};
+  if (generation != generation_ || expires <= absl::Now()) return principal;
+  if (cache_.size() > 10000)
+    cache_.clear();  // Bound memory under key spraying.
+  cache_[digest] = Entry{principal, expires};
   return principal;
+}
+
+template <typename Pred>
+void GrpcApiKeyVerifier::ForgetIf(Pred pred) {
+  absl::MutexLock lock(&mu_);
+  ++generation_;
+  // Linear, but bounded by the cache cap and run once per revocation event.
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = pred(it->second.principal) ? cache_.erase(it) : std::next(it);
+  }
+}
+
+void GrpcApiKeyVerifier::ForgetApiKey(absl::string_view api_key) {
+  ForgetIf([api_key](const Principal& p) { return p.api_key == api_key; });
+}
+
+void GrpcApiKeyVerifier::ForgetUser(absl::string_view user) {
+  ForgetIf([user](const Principal& p) { return p.user == user; });
+}
+
+size_t GrpcApiKeyVerifier::cache_size() const {
+  absl::MutexLock lock(&mu_);
+  return cache_.size();
 }
 
 }  // namespace fineprint::auth

@@ -41,24 +41,42 @@ class JwksClient : public PublicKeyResolver {
 };
 
 // Resolves API keys through identity's VerifyApiKey, caching positive
-// answers for `ttl` (a revoked key stops working within `ttl`).
+// answers until min(now + ttl, the key's own expire_time). Without events a
+// revoked key stops working within `ttl`; a RevocationListener makes it
+// immediate by calling ForgetApiKey / ForgetUser. Thread-safe.
 class GrpcApiKeyVerifier : public ApiKeyVerifier {
  public:
   GrpcApiKeyVerifier(
-      std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface> stub,
+      std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface>
+          stub,
       absl::Duration ttl = absl::Seconds(30));
   absl::StatusOr<Principal> Verify(absl::string_view api_key) override;
+
+  // Drop cached answers for key `api_key` (orgs/{org}/apiKeys/{key}), or
+  // for every key acting as `user`; the next use asks identity again.
+  void ForgetApiKey(absl::string_view api_key);
+  void ForgetUser(absl::string_view user);
+
+  // Cached answers (tests).
+  size_t cache_size() const;
 
  private:
   struct Entry {
     Principal principal;
     absl::Time expires;
   };
-  std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface> stub_;
+  template <typename Pred>
+  void ForgetIf(Pred pred);
+
+  std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface>
+      stub_;
   const absl::Duration ttl_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   // Keyed by a hash of the key, so the cache never holds secrets.
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
+  // Bumped by every Forget*: an answer fetched across a Forget may predate
+  // the revocation, so it is returned but not cached.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace fineprint::auth

@@ -14,10 +14,8 @@
 namespace fineprint::auth {
 namespace {
 
-// Tolerated clock skew between the issuer and a verifier.
-constexpr absl::Duration kLeeway = absl::Seconds(30);
-// A token's lifetime cannot exceed this, whatever it claims.
-constexpr absl::Duration kMaxLifetime = absl::Hours(24);
+constexpr absl::Duration kLeeway = kTokenLeeway;
+constexpr absl::Duration kMaxLifetime = kMaxTokenLifetime;
 
 void EnsureSodium() {
   static const bool ok = [] { return sodium_init() >= 0; }();
@@ -120,6 +118,7 @@ std::string SignAccessToken(const Claims& claims, const SigningKey& key) {
   f["role"].set_string_value(claims.role);
   f["plan"].set_string_value(claims.plan);
   f["jti"].set_string_value(claims.token_id);
+  if (!claims.session_id.empty()) f["sid"].set_string_value(claims.session_id);
   f["iat"].set_number_value(
       static_cast<double>(absl::ToUnixSeconds(claims.issued_at)));
   f["exp"].set_number_value(
@@ -201,6 +200,7 @@ absl::StatusOr<Claims> VerifyAccessToken(absl::string_view token,
   claims.role = StringField(*payload, "role");
   claims.plan = StringField(*payload, "plan");
   claims.token_id = StringField(*payload, "jti");
+  claims.session_id = StringField(*payload, "sid");
   if (claims.subject.empty() || claims.organization.empty() ||
       claims.role.empty()) {
     return Reject("TOKEN_MALFORMED", "token lacks subject claims");

@@ -19,6 +19,13 @@ namespace fineprint::auth {
 inline constexpr absl::string_view kTokenIssuer = "fineprint-identity";
 inline constexpr absl::string_view kTokenAudience = "fineprint";
 
+// Tolerated clock skew between the issuer and a verifier.
+inline constexpr absl::Duration kTokenLeeway = absl::Seconds(30);
+// A token's lifetime cannot exceed this, whatever it claims. So no token
+// issued before time T verifies after T + kMaxTokenLifetime + kTokenLeeway,
+// which bounds how long a revocation has to be remembered.
+inline constexpr absl::Duration kMaxTokenLifetime = absl::Hours(24);
+
 using PublicKey = std::array<uint8_t, 32>;
 
 struct SigningKey {
@@ -41,6 +48,11 @@ struct Claims {
   std::string token_id;
   absl::Time issued_at;
   absl::Time expires_at;
+  // The refresh-token family (login session) the token was issued in, claim
+  // `sid`; empty in tokens issued before sessions were signed. Last, and
+  // default-initialised, so positional initialisers of the fields above keep
+  // compiling under -Wmissing-field-initializers.
+  std::string session_id = {};
 };
 
 // Finds the public key for a key id. Implementations may fetch and cache.

@@ -46,6 +46,16 @@ TEST_F(JwtTest, RoundTrip) {
   EXPECT_EQ(got->expires_at, claims_.expires_at);
 }
 
+TEST_F(JwtTest, SessionIdRoundTripsAndIsOptional) {
+  auto without = VerifyAccessToken(SignAccessToken(claims_, key_), keys_, now_);
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->session_id, "");
+  claims_.session_id = "f00d";
+  auto with = VerifyAccessToken(SignAccessToken(claims_, key_), keys_, now_);
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->session_id, "f00d");
+}
+
 TEST_F(JwtTest, ExpiredTokenIsRejected) {
   const std::string token = SignAccessToken(claims_, key_);
   EXPECT_TRUE(VerifyAccessToken(token, keys_, now_ + absl::Minutes(15)).ok())

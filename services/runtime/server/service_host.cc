@@ -40,6 +40,7 @@ sigset_t TerminationSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -95,6 +96,7 @@ std::string ServiceHost::grpc_target() const {
 }
 
 absl::Status ServiceHost::Start() {
+  if (options_.grpc_port < 0) return StartAdmin();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -120,7 +122,10 @@ absl::Status ServiceHost::Start() {
     health->SetServingStatus(name, ready);
   }
   readiness_watcher_ = std::thread([this] { WatchReadiness(); });
+  return StartAdmin();
+}
 
+absl::Status ServiceHost::StartAdmin() {
   if (options_.admin_port >= 0) {
     admin_.Handle("/metrics", [] {
       return admin::Response{200, "text/plain; version=0.0.4",
@@ -173,7 +178,11 @@ void ServiceHost::WatchReadiness() {
 }
 
 void ServiceHost::Shutdown() {
-  if (server_ == nullptr || shutting_down_.exchange(true)) return;
+  if (shutting_down_.exchange(true)) return;
+  if (server_ == nullptr) {  // admin only, or never started
+    admin_.Stop();
+    return;
+  }
   log::Info("shutting down", {{"grace", options_.shutdown_grace}});
   stop_watching_.Notify();
   if (readiness_watcher_.joinable()) readiness_watcher_.join();
@@ -185,11 +194,15 @@ void ServiceHost::Shutdown() {
   log::Info("stopped");
 }
 
-void WaitForTerminationSignal() {
+void WaitForTerminationSignal(const std::function<void()>& on_reload) {
   sigset_t set = TerminationSignals();
-  int sig = 0;
-  sigwait(&set, &sig);
-  log::Info("signal received", {{"signal", sig}});
+  while (true) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    log::Info("signal received", {{"signal", sig}});
+    if (sig != SIGHUP) return;
+    if (on_reload) on_reload();
+  }
 }
 
 void ServiceHost::WaitForTermination() {

@@ -25,7 +25,7 @@ namespace fineprint::server {
 struct HostOptions {
   std::string service_name;
   std::string host = "0.0.0.0";
-  int grpc_port = 0;   // 0 picks a free port
+  int grpc_port = 0;   // 0 picks a free port; -1: no gRPC server (the edge)
   int admin_port = 0;  // 0 picks a free port; -1 disables the admin server
   // In-flight RPCs get this long to finish after SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -47,8 +47,9 @@ HostOptions HostOptionsFromFlags(std::string service_name);
 std::vector<char*> InitRuntime(int argc, char** argv,
                                const std::string& service_name);
 
-// Blocks until SIGTERM or SIGINT (blocked by InitRuntime) arrives.
-void WaitForTerminationSignal();
+// Blocks until SIGTERM or SIGINT (blocked by InitRuntime) arrives; runs
+// `on_reload`, if any, for every SIGHUP meanwhile.
+void WaitForTerminationSignal(const std::function<void()>& on_reload = nullptr);
 
 class ServiceHost {
  public:
@@ -86,6 +87,7 @@ class ServiceHost {
   std::vector<std::pair<std::string, std::function<absl::Status()>>> checks_;
   // Runs every check; true when all pass. `report` gets one line per check.
   bool CheckReadiness(std::string* report);
+  absl::Status StartAdmin();
   void WatchReadiness();
 
   std::unique_ptr<grpc::Server> server_;

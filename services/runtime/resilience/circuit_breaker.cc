@@ -1,6 +1,6 @@
-#include "services/analysis/circuit_breaker.h"
+#include "services/runtime/resilience/circuit_breaker.h"
 
-namespace fineprint::analysis {
+namespace fineprint::resilience {
 
 bool CircuitBreaker::Allow() {
   absl::MutexLock lock(&mu_);
@@ -42,4 +42,4 @@ CircuitBreaker::State CircuitBreaker::state() {
   return state_;
 }
 
-}  // namespace fineprint::analysis
+}  // namespace fineprint::resilience

@@ -1,15 +1,16 @@
-#include "services/analysis/circuit_breaker.h"
+#include "services/runtime/resilience/circuit_breaker.h"
 
 #include "gtest/gtest.h"
 
-namespace fineprint::analysis {
+namespace fineprint::resilience {
 namespace {
 
 class CircuitBreakerTest : public ::testing::Test {
  protected:
   absl::Time now_ = absl::FromUnixSeconds(1000);
-  CircuitBreaker breaker_{{/*failure_threshold=*/3, /*cool_down=*/absl::Seconds(10)},
-                          [this] { return now_; }};
+  CircuitBreaker breaker_{
+      {/*failure_threshold=*/3, /*cool_down=*/absl::Seconds(10)},
+      [this] { return now_; }};
 };
 
 TEST_F(CircuitBreakerTest, OpensAfterConsecutiveFailuresOnly) {
@@ -30,7 +31,7 @@ TEST_F(CircuitBreakerTest, HalfOpenLetsOneTrialThrough) {
   now_ += absl::Seconds(9);
   EXPECT_FALSE(breaker_.Allow());
   now_ += absl::Seconds(2);
-  EXPECT_TRUE(breaker_.Allow());   // the trial
+  EXPECT_TRUE(breaker_.Allow());  // the trial
   EXPECT_EQ(breaker_.state(), CircuitBreaker::State::kHalfOpen);
   EXPECT_FALSE(breaker_.Allow());  // only one at a time
   breaker_.RecordFailure();        // trial failed: open again
@@ -45,4 +46,4 @@ TEST_F(CircuitBreakerTest, HalfOpenLetsOneTrialThrough) {
 }
 
 }  // namespace
-}  // namespace fineprint::analysis
+}  // namespace fineprint::resilience

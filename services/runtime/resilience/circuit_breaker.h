@@ -1,7 +1,8 @@
-#ifndef FINEPRINT_SERVICES_ANALYSIS_CIRCUIT_BREAKER_H_
-#define FINEPRINT_SERVICES_ANALYSIS_CIRCUIT_BREAKER_H_
+#ifndef FINEPRINT_SERVICES_RUNTIME_RESILIENCE_CIRCUIT_BREAKER_H_
+#define FINEPRINT_SERVICES_RUNTIME_RESILIENCE_CIRCUIT_BREAKER_H_
 
-// A consecutive-failure circuit breaker for the external analyser.
+// A consecutive-failure circuit breaker for calls to a dependency (the
+// external analyser, webhook endpoints, ...).
 //
 //   closed     every call goes through; `failure_threshold` failures in a
 //              row open the circuit.
@@ -17,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace fineprint::analysis {
+namespace fineprint::resilience {
 
 struct CircuitBreakerOptions {
   int failure_threshold = 5;
@@ -49,6 +50,6 @@ class CircuitBreaker {
   bool trial_in_flight_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace fineprint::analysis
+}  // namespace fineprint::resilience
 
-#endif  // FINEPRINT_SERVICES_ANALYSIS_CIRCUIT_BREAKER_H_
+#endif  // FINEPRINT_SERVICES_RUNTIME_RESILIENCE_CIRCUIT_BREAKER_H_
