@@ -16,7 +16,8 @@ absl::Status Assemble(service::ServiceKit& kit, IdentityConfig config) {
   auto* service =
       kit.Own(std::make_unique<IdentityServiceImpl>(&kit.pool(), keys, config));
   // Identity verifies its own tokens and keys locally.
-  kit.UseAuthenticator(kit.Own(std::make_unique<auth::Authenticator>(keys, service)));
+  kit.UseAuthenticator(
+      kit.Own(std::make_unique<auth::Authenticator>(keys, service, kit.revocations())));
   return kit.Serve(service, v1::IdentityService::service_full_name());
 }
 

@@ -32,13 +32,10 @@
 
 namespace fineprint::auth {
 
-// Identity's topics that carry revocations (infra/kafka/topics.tsv).
-inline constexpr char kIdentityUserTopic[] = "fineprint.identity.user.v1";
-inline constexpr char kIdentityApiKeyTopic[] = "fineprint.identity.apikey.v1";
-
 struct RevocationListenerOptions {
   std::string bootstrap_servers;
-  std::vector<std::string> topics = {kIdentityUserTopic, kIdentityApiKeyTopic};
+  // Empty: the topics of the revocation events, from their contracts.
+  std::vector<std::string> topics;
   // Replayed at start; as long as a revocation must be remembered.
   absl::Duration lookback = kMaxTokenLifetime + kTokenLeeway;
   // Extra librdkafka properties (TLS, SASL).

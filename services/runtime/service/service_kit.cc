@@ -41,13 +41,14 @@ namespace {
 
 // Credentials are verified with identity's keys, fetched over gRPC.
 struct IdentityAuth {
-  explicit IdentityAuth(const std::string& target) {
+  IdentityAuth(const std::string& target, auth::Revocations* revocations) {
     std::shared_ptr<identity::v1::IdentityService::StubInterface> stub =
         identity::v1::IdentityService::NewStub(
             grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
     jwks = std::make_unique<auth::JwksClient>(stub);
     api_keys = std::make_unique<auth::GrpcApiKeyVerifier>(stub);
-    authenticator = std::make_unique<auth::Authenticator>(jwks.get(), api_keys.get());
+    authenticator =
+        std::make_unique<auth::Authenticator>(jwks.get(), api_keys.get(), revocations);
   }
   std::unique_ptr<auth::JwksClient> jwks;
   std::unique_ptr<auth::GrpcApiKeyVerifier> api_keys;
@@ -67,8 +68,10 @@ absl::StatusOr<std::unique_ptr<ServiceKit>> ServiceKit::Open(Declaration declara
   std::unique_ptr<ServiceKit> kit(new ServiceKit(std::move(declaration), std::move(options)));
   if (kit->declaration_.database) FP_RETURN_IF_ERROR(kit->OpenDatabase());
   if (!kit->options_.identity_target.empty()) {
-    auto identity = std::make_shared<IdentityAuth>(kit->options_.identity_target);
+    auto identity = std::make_shared<IdentityAuth>(kit->options_.identity_target,
+                                                   &kit->revocations_);
     kit->authenticator_ = identity->authenticator.get();
+    kit->api_keys_ = identity->api_keys.get();
     kit->identity_auth_ = std::move(identity);
   }
   server::HostOptions host = kit->options_.host;
@@ -118,6 +121,12 @@ void ServiceKit::AddReadinessCheck(std::string name,
 
 absl::Status ServiceKit::Start() {
   const std::string& kafka = options_.kafka_bootstrap_servers;
+  if (!kafka.empty()) {
+    // Every replica hears every revocation, so credentials are refused
+    // within the event's propagation time, not at a cache TTL.
+    FP_ASSIGN_OR_RETURN(revocation_listener_,
+                        auth::StartRevocationListener(kafka, &revocations_, api_keys_));
+  }
   if (!kafka.empty() && pool_ != nullptr) {
     events::RelayOptions relay;
     relay.service = declaration_.name;
@@ -153,8 +162,10 @@ void ServiceKit::Shutdown() {
   if (consumer_) consumer_->Stop().IgnoreError();
   // Last of the moving parts: events of the final calls and jobs still go out.
   if (relay_) relay_->Stop();
+  if (revocation_listener_) revocation_listener_->Stop();
   consumer_.reset();
   relay_.reset();
+  revocation_listener_.reset();
 }
 
 void ServiceKit::Run() {

@@ -33,6 +33,9 @@
 #include "events/relay/outbox_relay.h"
 #include "grpcpp/impl/service_type.h"
 #include "services/runtime/auth/authenticator.h"
+#include "services/runtime/auth/identity_clients.h"
+#include "services/runtime/auth/revocation_listener.h"
+#include "services/runtime/auth/revocations.h"
 #include "services/runtime/db/migration.h"
 #include "services/runtime/db/pool.h"
 #include "services/runtime/server/service_host.h"
@@ -98,6 +101,9 @@ class ServiceKit {
     authenticator_ = authenticator;
   }
   auth::Authenticator* authenticator() { return authenticator_; }
+  // Revocations heard from identity (with Kafka); an authenticator a
+  // service builds itself should consult them too.
+  auth::Revocations* revocations() { return &revocations_; }
 
   // Serves `service`; every method is guarded by its contract's auth rule.
   absl::Status Serve(grpc::Service* service, absl::string_view full_name);
@@ -138,8 +144,11 @@ class ServiceKit {
   const KitOptions options_;
   std::unique_ptr<db::Pool> pool_;
   std::vector<std::shared_ptr<void>> owned_;
+  auth::Revocations revocations_;
   std::shared_ptr<void> identity_auth_;  // the default authenticator's parts
   auth::Authenticator* authenticator_ = nullptr;
+  auth::GrpcApiKeyVerifier* api_keys_ = nullptr;
+  std::unique_ptr<auth::RevocationListener> revocation_listener_;
   std::unique_ptr<server::ServiceHost> host_;
   events::EventRouter router_;
   std::vector<Worker> workers_;
