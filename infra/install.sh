@@ -11,6 +11,8 @@ PACKAGES=(
   libabsl-dev librdkafka-dev libpq-dev libsodium-dev libssl-dev
   libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev zlib1g-dev
+  libgumbo-dev libuchardet-dev libpsl-dev publicsuffix libicu-dev
+  libpoppler-cpp-dev
   # Runtime dependencies of tests and the local mesh
   postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
   nghttp2-client curl

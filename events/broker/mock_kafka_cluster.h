@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 #include "events/topics/topic_spec.h"
 #include "librdkafka/rdkafka_mock.h"
 

@@ -64,25 +64,12 @@ absl::Status BroadcastSubscriber::Init() {
       // refresh; the 5-minute default would leave that gap open too long.
       {"topic.metadata.refresh.interval.ms", "10000"},
   };
-  settings.insert(settings.end(), options_.consumer_config.begin(),
-                  options_.consumer_config.end());
-  absl::StatusOr<KafkaConf> conf = NewKafkaConf(settings);
-  if (!conf.ok()) return conf.status();
-  rd_kafka_conf_set_rebalance_cb(conf->get(),
-                                 &BroadcastSubscriber::OnRebalance);
-  rd_kafka_conf_set_opaque(conf->get(), this);
-  absl::StatusOr<KafkaHandle> rk =
-      NewKafkaHandle(RD_KAFKA_CONSUMER, *std::move(conf));
+  absl::StatusOr<KafkaHandle> rk = NewSubscribedConsumer(
+      std::move(settings), options_.consumer_config,
+      &BroadcastSubscriber::OnRebalance, this, options_.topics);
   if (!rk.ok()) return rk.status();
   rk_ = *std::move(rk);
-  rd_kafka_poll_set_consumer(rk_.get());
-  KafkaPartitionList topics(rd_kafka_topic_partition_list_new(
-      static_cast<int>(options_.topics.size())));
-  for (const std::string& topic : options_.topics) {
-    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(),
-                                      RD_KAFKA_PARTITION_UA);
-  }
-  return KafkaError(rd_kafka_subscribe(rk_.get(), topics.get()), "subscribe");
+  return absl::OkStatus();
 }
 
 BroadcastSubscriber::~BroadcastSubscriber() { Stop(); }

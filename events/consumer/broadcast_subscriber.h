@@ -34,7 +34,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "events/consumer/event.h"
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 
 namespace fineprint::events {
 

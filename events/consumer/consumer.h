@@ -49,7 +49,7 @@
 #include "events/consumer/event_processor.h"
 #include "events/consumer/handler.h"
 #include "events/consumer/retry_policy.h"
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 #include "services/runtime/db/pool.h"
 #include "services/runtime/metrics/metrics.h"
 

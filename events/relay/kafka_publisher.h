@@ -5,8 +5,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "events/kafka/rdkafka_util.h"
 #include "events/relay/event_publisher.h"
-#include "events/topics/rdkafka_util.h"
 
 namespace fineprint::events {
 
@@ -23,11 +23,12 @@ class KafkaPublisher : public EventPublisher {
       const KafkaConfig& extra = {});
   ~KafkaPublisher() override;
 
-  absl::StatusOr<std::vector<bool>> Publish(const std::vector<OutboxRecord>& records,
-                                            absl::Time deadline) override;
+  absl::StatusOr<std::vector<bool>> Publish(
+      const std::vector<OutboxRecord>& records, absl::Time deadline) override;
 
  private:
-  explicit KafkaPublisher(KafkaHandle producer) : producer_(std::move(producer)) {}
+  explicit KafkaPublisher(KafkaHandle producer)
+      : producer_(std::move(producer)) {}
   KafkaHandle producer_;
 };
 

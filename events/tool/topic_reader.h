@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "events/consumer/record.h"
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 
 namespace fineprint::events {
 

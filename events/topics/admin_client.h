@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 #include "events/topics/topic_admin.h"
 #include "events/topics/topic_spec.h"
 

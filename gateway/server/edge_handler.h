@@ -27,6 +27,7 @@
 #include "gateway/transcode/request_transcoder.h"
 #include "gateway/transcode/response_transcoder.h"
 #include "services/runtime/auth/authenticator.h"
+#include "services/runtime/log/access_log.h"
 #include "services/runtime/metrics/metrics.h"
 
 namespace fineprint::gateway::server {
@@ -60,6 +61,8 @@ struct EdgeOptions {
   // cache miss there is a blocking call to identity. 0 runs it inline on
   // the I/O thread.
   int auth_threads = 0;
+  // Which requests the "http request" log line is written for.
+  log::AccessLogOptions access_log;
   // GET /openapi.json, generated from the loaded descriptors.
   bool serve_openapi = true;
   openapi::OpenApiOptions openapi;

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "gateway/server/edge_call.h"
 #include "gateway/server/edge_handler.h"
+#include "services/runtime/log/access_log.h"
 #include "services/runtime/log/log.h"
 
 namespace fineprint::gateway::server {
@@ -110,8 +111,14 @@ void EdgeHandler::Record(const Call& c, int http_status, size_t bytes_out) {
                      "Edge request latency, backend call included.",
                      {{"route", route}, {"method", call->http_method}})
       .Observe(seconds);
+  const log::Outcome outcome = http_status >= 500   ? log::Outcome::kServerFault
+                               : http_status >= 400 ? log::Outcome::kClientError
+                                                    : log::Outcome::kOk;
+  std::optional<log::Level> level =
+      log::AccessLogLevel(options_.access_log, outcome, absl::Seconds(seconds));
+  if (!level.has_value()) return;
   // The query string is left out: it may carry filters with personal data.
-  log::Info("http request",
+  log::Log(*level, "http request",
             {{"http_method", call->http_method},
              {"path", call->path},
              {"route", route},

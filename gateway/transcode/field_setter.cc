@@ -6,8 +6,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/transcode/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::gateway::transcode {
 namespace {
@@ -28,10 +28,14 @@ bool IsStringWkt(const pb::Descriptor* d) {
 
 bool IsWrapper(const pb::Descriptor* d) {
   const std::string& n = d->full_name();
-  return n == "google.protobuf.DoubleValue" || n == "google.protobuf.FloatValue" ||
-         n == "google.protobuf.Int64Value" || n == "google.protobuf.UInt64Value" ||
-         n == "google.protobuf.Int32Value" || n == "google.protobuf.UInt32Value" ||
-         n == "google.protobuf.BoolValue" || n == "google.protobuf.StringValue" ||
+  return n == "google.protobuf.DoubleValue" ||
+         n == "google.protobuf.FloatValue" ||
+         n == "google.protobuf.Int64Value" ||
+         n == "google.protobuf.UInt64Value" ||
+         n == "google.protobuf.Int32Value" ||
+         n == "google.protobuf.UInt32Value" ||
+         n == "google.protobuf.BoolValue" ||
+         n == "google.protobuf.StringValue" ||
          n == "google.protobuf.BytesValue";
 }
 
@@ -53,23 +57,29 @@ std::string JsonQuote(absl::string_view s) {
 }
 
 absl::Status ParseWktString(pb::Message* target, absl::string_view value,
-                            absl::string_view name, pb::util::TypeResolver* resolver) {
+                            absl::string_view name,
+                            pb::util::TypeResolver* resolver) {
   std::string binary;
   auto st = pb::util::JsonToBinaryString(
-      resolver, absl::StrCat("type.googleapis.com/", target->GetDescriptor()->full_name()),
+      resolver,
+      absl::StrCat("type.googleapis.com/",
+                   target->GetDescriptor()->full_name()),
       JsonQuote(value), &binary);
   if (!st.ok() || !target->ParseFromString(binary)) {
-    return Bad(name, absl::StrCat("not a valid ", target->GetDescriptor()->name()));
+    return Bad(name,
+               absl::StrCat("not a valid ", target->GetDescriptor()->name()));
   }
   return absl::OkStatus();
 }
 
 bool ParseBool(absl::string_view v, bool* out) {
-  if (v == "true" || v == "True" || v == "TRUE" || v == "t" || v == "T" || v == "1") {
+  if (v == "true" || v == "True" || v == "TRUE" || v == "t" || v == "T" ||
+      v == "1") {
     *out = true;
     return true;
   }
-  if (v == "false" || v == "False" || v == "FALSE" || v == "f" || v == "F" || v == "0") {
+  if (v == "false" || v == "False" || v == "FALSE" || v == "f" || v == "F" ||
+      v == "0") {
     *out = false;
     return true;
   }
@@ -92,14 +102,16 @@ bool IsStringSettable(const FD* field) {
   return IsStringWkt(field->message_type()) || IsWrapper(field->message_type());
 }
 
-absl::Status ResolvePath(pb::Message* root, const std::vector<std::string>& path,
+absl::Status ResolvePath(pb::Message* root,
+                         const std::vector<std::string>& path,
                          pb::Message** owner, const FD** field) {
   pb::Message* current = root;
   for (size_t i = 0; i < path.size(); ++i) {
     const FD* f = FindField(current->GetDescriptor(), path[i]);
     if (f == nullptr) {
-      return absl::NotFoundError(absl::StrCat(
-          "unknown field \"", path[i], "\" in ", current->GetDescriptor()->full_name()));
+      return absl::NotFoundError(
+          absl::StrCat("unknown field \"", path[i], "\" in ",
+                       current->GetDescriptor()->full_name()));
     }
     if (i + 1 == path.size()) {
       *owner = current;
@@ -127,7 +139,8 @@ absl::Status SetFromString(pb::Message* message, const FD* field,
     }
     pb::Message* entry = r->AddMessage(message, field);
     const pb::Descriptor* d = entry->GetDescriptor();
-    if (absl::Status s = SetFromString(entry, d->map_key(), *map_key, name, resolver);
+    if (absl::Status s =
+            SetFromString(entry, d->map_key(), *map_key, name, resolver);
         !s.ok()) {
       return s;
     }
@@ -138,25 +151,29 @@ absl::Status SetFromString(pb::Message* message, const FD* field,
   switch (field->cpp_type()) {
     case FD::CPPTYPE_INT32: {
       int32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return Bad(name, "not a 32-bit integer");
+      if (!absl::SimpleAtoi(value, &v))
+        return Bad(name, "not a 32-bit integer");
       rep ? r->AddInt32(message, field, v) : r->SetInt32(message, field, v);
       return absl::OkStatus();
     }
     case FD::CPPTYPE_INT64: {
       int64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return Bad(name, "not a 64-bit integer");
+      if (!absl::SimpleAtoi(value, &v))
+        return Bad(name, "not a 64-bit integer");
       rep ? r->AddInt64(message, field, v) : r->SetInt64(message, field, v);
       return absl::OkStatus();
     }
     case FD::CPPTYPE_UINT32: {
       uint32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return Bad(name, "not an unsigned 32-bit integer");
+      if (!absl::SimpleAtoi(value, &v))
+        return Bad(name, "not an unsigned 32-bit integer");
       rep ? r->AddUInt32(message, field, v) : r->SetUInt32(message, field, v);
       return absl::OkStatus();
     }
     case FD::CPPTYPE_UINT64: {
       uint64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return Bad(name, "not an unsigned 64-bit integer");
+      if (!absl::SimpleAtoi(value, &v))
+        return Bad(name, "not an unsigned 64-bit integer");
       rep ? r->AddUInt64(message, field, v) : r->SetUInt64(message, field, v);
       return absl::OkStatus();
     }
@@ -186,7 +203,8 @@ absl::Status SetFromString(pb::Message* message, const FD* field,
         ev = field->enum_type()->FindValueByNumber(number);
       }
       if (ev == nullptr) {
-        return Bad(name, absl::StrCat("not a value of ", field->enum_type()->full_name()));
+        return Bad(name, absl::StrCat("not a value of ",
+                                      field->enum_type()->full_name()));
       }
       rep ? r->AddEnum(message, field, ev) : r->SetEnum(message, field, ev);
       return absl::OkStatus();
@@ -194,11 +212,12 @@ absl::Status SetFromString(pb::Message* message, const FD* field,
     case FD::CPPTYPE_STRING: {
       std::string v;
       if (field->type() == FD::TYPE_BYTES) {
-        if (!absl::Base64Unescape(value, &v) && !absl::WebSafeBase64Unescape(value, &v)) {
+        if (!absl::Base64Unescape(value, &v) &&
+            !absl::WebSafeBase64Unescape(value, &v)) {
           return Bad(name, "bytes must be base64");
         }
       } else {
-        if (!IsValidUtf8(value)) return Bad(name, "not valid UTF-8");
+        if (!text::IsValidUtf8(value)) return Bad(name, "not valid UTF-8");
         v = std::string(value);
       }
       rep ? r->AddString(message, field, std::move(v))
@@ -211,10 +230,11 @@ absl::Status SetFromString(pb::Message* message, const FD* field,
         return Bad(name, absl::StrCat(type->full_name(),
                                       " cannot be set from a single value"));
       }
-      pb::Message* target =
-          rep ? r->AddMessage(message, field) : r->MutableMessage(message, field);
+      pb::Message* target = rep ? r->AddMessage(message, field)
+                                : r->MutableMessage(message, field);
       if (IsWrapper(type)) {
-        return SetFromString(target, type->FindFieldByNumber(1), value, name, resolver);
+        return SetFromString(target, type->FindFieldByNumber(1), value, name,
+                             resolver);
       }
       return ParseWktString(target, value, name, resolver);
     }

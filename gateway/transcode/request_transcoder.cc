@@ -11,8 +11,8 @@
 #include "gateway/routing/path_codec.h"
 #include "gateway/transcode/field_setter.h"
 #include "gateway/transcode/json_syntax.h"
-#include "gateway/transcode/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::gateway::transcode {
 namespace {
@@ -40,7 +40,8 @@ absl::Status ParseKey(absl::string_view raw, QueryKey* key) {
           absl::StrCat("malformed query parameter name \"", raw, "\""));
     }
     key->has_map_key = true;
-    key->map_key = std::string(raw.substr(bracket + 1, raw.size() - bracket - 2));
+    key->map_key =
+        std::string(raw.substr(bracket + 1, raw.size() - bracket - 2));
     dotted = raw.substr(0, bracket);
   }
   for (absl::string_view part : absl::StrSplit(dotted, '.')) {
@@ -64,23 +65,25 @@ bool Covers(const std::vector<std::string>& prefix,
 }
 
 absl::Status ApplyQuery(absl::string_view query, const HttpRequestParts& parts,
-                        const RequestOptions& options, pb::util::TypeResolver* resolver,
-                        pb::Message* out) {
+                        const RequestOptions& options,
+                        pb::util::TypeResolver* resolver, pb::Message* out) {
   std::set<std::string> seen;
-  for (absl::string_view piece : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+  for (absl::string_view piece :
+       absl::StrSplit(query, '&', absl::SkipEmpty())) {
     size_t eq = piece.find('=');
     absl::string_view raw_key = piece.substr(0, eq);
-    absl::string_view raw_value =
-        eq == absl::string_view::npos ? absl::string_view() : piece.substr(eq + 1);
+    absl::string_view raw_value = eq == absl::string_view::npos
+                                      ? absl::string_view()
+                                      : piece.substr(eq + 1);
     auto key_text = routing::FormDecode(raw_key);
     auto value = routing::FormDecode(raw_value);
     if (!key_text || !value) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("malformed percent escape in query parameter \"",
-                       raw_key, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed percent escape in query parameter \"", raw_key, "\""));
     }
-    if (!IsValidUtf8(*key_text)) {
-      return absl::InvalidArgumentError("query parameter name is not valid UTF-8");
+    if (!text::IsValidUtf8(*key_text)) {
+      return absl::InvalidArgumentError(
+          "query parameter name is not valid UTF-8");
     }
     QueryKey key;
     if (absl::Status s = ParseKey(*key_text, &key); !s.ok()) return s;
@@ -91,7 +94,8 @@ absl::Status ApplyQuery(absl::string_view query, const HttpRequestParts& parts,
           absl::StrCat("query parameter \"", *key_text, "\": ", why));
     };
     if (parts.body_field == "*") {
-      absl::Status s = reject("not allowed, the request body carries every field");
+      absl::Status s =
+          reject("not allowed, the request body carries every field");
       if (!s.ok()) return s;
       continue;
     }
@@ -122,7 +126,8 @@ absl::Status ApplyQuery(absl::string_view query, const HttpRequestParts& parts,
     }
     if (!parts.body_field.empty() &&
         Covers({std::string(parts.body_field)}, fields)) {
-      if (absl::Status s = reject("the field is carried by the request body"); !s.ok()) {
+      if (absl::Status s = reject("the field is carried by the request body");
+          !s.ok()) {
         return s;
       }
       continue;
@@ -134,27 +139,34 @@ absl::Status ApplyQuery(absl::string_view query, const HttpRequestParts& parts,
       }
     }
     if (bound) {
-      if (absl::Status s = reject("the field is bound by the URL path"); !s.ok()) return s;
+      if (absl::Status s = reject("the field is bound by the URL path");
+          !s.ok())
+        return s;
       continue;
     }
     const FD* leaf = fields.back();
     if (!IsStringSettable(leaf) && !leaf->is_map()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "query parameter \"", *key_text, "\": message fields are set through "
-          "their subfields (e.g. \"", *key_text, ".field\")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("query parameter \"", *key_text,
+                       "\": message fields are set through "
+                       "their subfields (e.g. \"",
+                       *key_text, ".field\")"));
     }
     std::string canonical;
     for (const FD* f : fields) absl::StrAppend(&canonical, f->name(), ".");
     if (key.has_map_key) absl::StrAppend(&canonical, "[", key.map_key, "]");
     if (!leaf->is_repeated() && !seen.insert(canonical).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "query parameter \"", *key_text, "\" is repeated but the field is not"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("query parameter \"", *key_text,
+                       "\" is repeated but the field is not"));
     }
     pb::Message* owner = nullptr;
     const FD* field = nullptr;
-    if (absl::Status s = ResolvePath(out, key.path, &owner, &field); !s.ok()) return s;
-    if (absl::Status s = SetFromString(owner, field, *value, *key_text, resolver,
-                                       key.has_map_key ? &key.map_key : nullptr);
+    if (absl::Status s = ResolvePath(out, key.path, &owner, &field); !s.ok())
+      return s;
+    if (absl::Status s =
+            SetFromString(owner, field, *value, *key_text, resolver,
+                          key.has_map_key ? &key.map_key : nullptr);
         !s.ok()) {
       return s;
     }
@@ -162,25 +174,29 @@ absl::Status ApplyQuery(absl::string_view query, const HttpRequestParts& parts,
   return absl::OkStatus();
 }
 
-absl::Status ApplyBody(const HttpRequestParts& parts, const RequestOptions& options,
+absl::Status ApplyBody(const HttpRequestParts& parts,
+                       const RequestOptions& options,
                        pb::util::TypeResolver* resolver, pb::Message* out) {
   if (parts.body_field.empty()) return absl::OkStatus();
   absl::string_view body = parts.body;
-  size_t bad = FindInvalidUtf8(body);
+  size_t bad = text::FindInvalidUtf8(body);
   if (bad != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request body is not valid UTF-8 (byte offset ", bad, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request body is not valid UTF-8 (byte offset ", bad, ")"));
   }
   if (body.find_first_not_of(" \t\r\n") == absl::string_view::npos) {
     return absl::OkStatus();  // an empty body sets nothing
   }
   if (absl::Status s = CheckJsonSyntax(body); !s.ok()) return s;
   if (parts.body_field == "*") {
-    return ParseJsonInto(body, options.allow_unknown_json_fields, resolver, out);
+    return ParseJsonInto(body, options.allow_unknown_json_fields, resolver,
+                         out);
   }
-  const FD* field = out->GetDescriptor()->FindFieldByName(std::string(parts.body_field));
+  const FD* field =
+      out->GetDescriptor()->FindFieldByName(std::string(parts.body_field));
   if (field == nullptr) {
-    return absl::InternalError(absl::StrCat("body field ", parts.body_field, " not found"));
+    return absl::InternalError(
+        absl::StrCat("body field ", parts.body_field, " not found"));
   }
   if (field->cpp_type() == FD::CPPTYPE_MESSAGE && !field->is_repeated()) {
     return ParseJsonInto(body, options.allow_unknown_json_fields, resolver,
@@ -188,7 +204,8 @@ absl::Status ApplyBody(const HttpRequestParts& parts, const RequestOptions& opti
   }
   // Scalars and repeated fields: parse `{"<field>": <body>}`.
   // The wrapper must not let a crafted body smuggle in sibling fields.
-  std::string wrapped = absl::StrCat("{\"", field->json_name(), "\":", body, "\n}");
+  std::string wrapped =
+      absl::StrCat("{\"", field->json_name(), "\":", body, "\n}");
   std::unique_ptr<pb::Message> temp(out->New());
   if (absl::Status s = ParseJsonInto(wrapped, options.allow_unknown_json_fields,
                                      resolver, temp.get());
@@ -215,7 +232,8 @@ absl::Status ParseJsonInto(absl::string_view json, bool allow_unknown_fields,
   opts.ignore_unknown_fields = allow_unknown_fields;
   std::string binary;
   pb::util::Status st = pb::util::JsonToBinaryString(
-      resolver, absl::StrCat("type.googleapis.com/", out->GetDescriptor()->full_name()),
+      resolver,
+      absl::StrCat("type.googleapis.com/", out->GetDescriptor()->full_name()),
       pb::StringPiece(json.data(), json.size()), &binary, opts);
   if (!st.ok()) {
     return absl::InvalidArgumentError(
@@ -231,17 +249,22 @@ absl::Status ParseJsonInto(absl::string_view json, bool allow_unknown_fields,
 
 absl::Status TranscodeRequest(const HttpRequestParts& parts,
                               const RequestOptions& options,
-                              pb::util::TypeResolver* resolver, pb::Message* out) {
-  if (absl::Status s = ApplyBody(parts, options, resolver, out); !s.ok()) return s;
+                              pb::util::TypeResolver* resolver,
+                              pb::Message* out) {
+  if (absl::Status s = ApplyBody(parts, options, resolver, out); !s.ok())
+    return s;
   if (parts.bindings != nullptr) {
     for (const auto& b : *parts.bindings) {
       pb::Message* owner = nullptr;
       const FD* field = nullptr;
       std::string name = absl::StrJoin(b.field_path, ".");
-      if (absl::Status s = ResolvePath(out, b.field_path, &owner, &field); !s.ok()) {
-        return absl::InternalError(absl::StrCat("path variable ", name, ": ", s.message()));
+      if (absl::Status s = ResolvePath(out, b.field_path, &owner, &field);
+          !s.ok()) {
+        return absl::InternalError(
+            absl::StrCat("path variable ", name, ": ", s.message()));
       }
-      if (absl::Status s = SetFromString(owner, field, b.value, name, resolver); !s.ok()) {
+      if (absl::Status s = SetFromString(owner, field, b.value, name, resolver);
+          !s.ok()) {
         return s;
       }
     }

@@ -5,10 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/transcode/utf8.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::gateway::transcode {
 namespace {
@@ -16,19 +16,22 @@ namespace {
 namespace pb = ::google::protobuf;
 using FD = pb::FieldDescriptor;
 
-absl::StatusOr<std::string> ToJson(const pb::Message& m, const ResponseOptions& options,
-                                   pb::util::TypeResolver* resolver, bool emit_unpopulated) {
+absl::StatusOr<std::string> ToJson(const pb::Message& m,
+                                   const ResponseOptions& options,
+                                   pb::util::TypeResolver* resolver,
+                                   bool emit_unpopulated) {
   pb::util::JsonPrintOptions opts;
   opts.always_print_primitive_fields = emit_unpopulated;
   opts.preserve_proto_field_names = options.proto_field_names;
   std::string out;
   pb::util::Status st = pb::util::BinaryToJsonString(
-      resolver, absl::StrCat("type.googleapis.com/", m.GetDescriptor()->full_name()),
+      resolver,
+      absl::StrCat("type.googleapis.com/", m.GetDescriptor()->full_name()),
       m.SerializeAsString(), &out, opts);
   if (!st.ok()) {
     return absl::InternalError(absl::StrCat(
-        "cannot render ", m.GetDescriptor()->full_name(), " as JSON: ",
-        std::string(st.message().data(), st.message().size())));
+        "cannot render ", m.GetDescriptor()->full_name(),
+        " as JSON: ", std::string(st.message().data(), st.message().size())));
   }
   return out;
 }
@@ -39,13 +42,19 @@ std::string DefaultJson(const FD* f) {
   if (f->is_map()) return "{}";
   if (f->is_repeated()) return "[]";
   switch (f->cpp_type()) {
-    case FD::CPPTYPE_STRING: return "\"\"";
-    case FD::CPPTYPE_BOOL: return "false";
+    case FD::CPPTYPE_STRING:
+      return "\"\"";
+    case FD::CPPTYPE_BOOL:
+      return "false";
     case FD::CPPTYPE_INT64:
-    case FD::CPPTYPE_UINT64: return "\"0\"";
-    case FD::CPPTYPE_ENUM: return JsonString(f->enum_type()->value(0)->name());
-    case FD::CPPTYPE_MESSAGE: return "{}";
-    default: return "0";
+    case FD::CPPTYPE_UINT64:
+      return "\"0\"";
+    case FD::CPPTYPE_ENUM:
+      return JsonString(f->enum_type()->value(0)->name());
+    case FD::CPPTYPE_MESSAGE:
+      return "{}";
+    default:
+      return "0";
   }
 }
 
@@ -56,11 +65,21 @@ std::string JsonString(absl::string_view s) {
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(u, absl::kZeroPad2));
@@ -73,18 +92,17 @@ std::string JsonString(absl::string_view s) {
   return out;
 }
 
-absl::StatusOr<std::string> TranscodeResponse(const pb::Message& response,
-                                              absl::string_view response_body,
-                                              const ResponseOptions& options,
-                                              pb::util::TypeResolver* resolver) {
+absl::StatusOr<std::string> TranscodeResponse(
+    const pb::Message& response, absl::string_view response_body,
+    const ResponseOptions& options, pb::util::TypeResolver* resolver) {
   if (response_body.empty()) {
     return ToJson(response, options, resolver, options.emit_unpopulated);
   }
   const FD* field =
       response.GetDescriptor()->FindFieldByName(std::string(response_body));
   if (field == nullptr) {
-    return absl::InternalError(absl::StrCat("response_body ", response_body,
-                                            " is not a field"));
+    return absl::InternalError(
+        absl::StrCat("response_body ", response_body, " is not a field"));
   }
   const pb::Reflection* r = response.GetReflection();
   if (field->cpp_type() == FD::CPPTYPE_MESSAGE && !field->is_repeated()) {
@@ -101,9 +119,11 @@ absl::StatusOr<std::string> TranscodeResponse(const pb::Message& response,
   }
   absl::StatusOr<std::string> json = ToJson(*only, options, resolver, false);
   if (!json.ok()) return json.status();
-  const std::string key = options.proto_field_names ? field->name() : field->json_name();
+  const std::string key =
+      options.proto_field_names ? field->name() : field->json_name();
   const std::string prefix = absl::StrCat("{\"", key, "\":");
-  if (json->size() > prefix.size() + 1 && json->compare(0, prefix.size(), prefix) == 0) {
+  if (json->size() > prefix.size() + 1 &&
+      json->compare(0, prefix.size(), prefix) == 0) {
     return json->substr(prefix.size(), json->size() - prefix.size() - 1);
   }
   return DefaultJson(field);
@@ -111,34 +131,53 @@ absl::StatusOr<std::string> TranscodeResponse(const pb::Message& response,
 
 int HttpStatusFromGrpcCode(int code) {
   switch (code) {
-    case 0: return 200;    // OK
-    case 1: return 499;    // CANCELLED
-    case 2: return 500;    // UNKNOWN
-    case 3: return 400;    // INVALID_ARGUMENT
-    case 4: return 504;    // DEADLINE_EXCEEDED
-    case 5: return 404;    // NOT_FOUND
-    case 6: return 409;    // ALREADY_EXISTS
-    case 7: return 403;    // PERMISSION_DENIED
-    case 8: return 429;    // RESOURCE_EXHAUSTED
-    case 9: return 400;    // FAILED_PRECONDITION
-    case 10: return 409;   // ABORTED
-    case 11: return 400;   // OUT_OF_RANGE
-    case 12: return 501;   // UNIMPLEMENTED
-    case 13: return 500;   // INTERNAL
-    case 14: return 503;   // UNAVAILABLE
-    case 15: return 500;   // DATA_LOSS
-    case 16: return 401;   // UNAUTHENTICATED
-    default: return 500;
+    case 0:
+      return 200;  // OK
+    case 1:
+      return 499;  // CANCELLED
+    case 2:
+      return 500;  // UNKNOWN
+    case 3:
+      return 400;  // INVALID_ARGUMENT
+    case 4:
+      return 504;  // DEADLINE_EXCEEDED
+    case 5:
+      return 404;  // NOT_FOUND
+    case 6:
+      return 409;  // ALREADY_EXISTS
+    case 7:
+      return 403;  // PERMISSION_DENIED
+    case 8:
+      return 429;  // RESOURCE_EXHAUSTED
+    case 9:
+      return 400;  // FAILED_PRECONDITION
+    case 10:
+      return 409;  // ABORTED
+    case 11:
+      return 400;  // OUT_OF_RANGE
+    case 12:
+      return 501;  // UNIMPLEMENTED
+    case 13:
+      return 500;  // INTERNAL
+    case 14:
+      return 503;  // UNAVAILABLE
+    case 15:
+      return 500;  // DATA_LOSS
+    case 16:
+      return 401;  // UNAUTHENTICATED
+    default:
+      return 500;
   }
 }
 
 std::string ErrorBodyJson(int grpc_code, absl::string_view message,
                           absl::string_view status_details_bin,
                           pb::util::TypeResolver* resolver) {
-  std::string out = absl::StrCat("{\"code\":", grpc_code, ",\"message\":",
-                                 JsonString(IsValidUtf8(message) ? message
-                                                                 : "invalid UTF-8 message"),
-                                 ",\"details\":[");
+  std::string out = absl::StrCat(
+      "{\"code\":", grpc_code, ",\"message\":",
+      JsonString(text::IsValidUtf8(message) ? message
+                                            : "invalid UTF-8 message"),
+      ",\"details\":[");
   google::rpc::Status rpc;
   if (!status_details_bin.empty() && resolver != nullptr &&
       rpc.ParseFromArray(status_details_bin.data(),
@@ -147,8 +186,8 @@ std::string ErrorBodyJson(int grpc_code, absl::string_view message,
     for (const pb::Any& any : rpc.details()) {
       std::string json;
       pb::util::Status st = pb::util::BinaryToJsonString(
-          resolver, "type.googleapis.com/google.protobuf.Any", any.SerializeAsString(),
-          &json);
+          resolver, "type.googleapis.com/google.protobuf.Any",
+          any.SerializeAsString(), &json);
       if (!st.ok()) continue;
       if (!first) out += ',';
       out += json;

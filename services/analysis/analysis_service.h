@@ -9,6 +9,9 @@
 #include <cstddef>
 #include <string>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "events/outbox/outbox_writer.h"
 #include "fineprint/analysis/v1/analysis.grpc.pb.h"
@@ -36,11 +39,13 @@ class AnalysisServiceImpl final : public v1::AnalysisService::Service {
       : pool_(pool), config_(std::move(config)) {}
 
   // documents.cc
-  grpc::Status SubmitDocument(grpc::ServerContext*, const v1::SubmitDocumentRequest*,
+  grpc::Status SubmitDocument(grpc::ServerContext*,
+                              const v1::SubmitDocumentRequest*,
                               v1::SubmitDocumentResponse*) override;
   grpc::Status GetDocument(grpc::ServerContext*, const v1::GetDocumentRequest*,
                            v1::Document*) override;
-  grpc::Status ListDocuments(grpc::ServerContext*, const v1::ListDocumentsRequest*,
+  grpc::Status ListDocuments(grpc::ServerContext*,
+                             const v1::ListDocumentsRequest*,
                              v1::ListDocumentsResponse*) override;
   grpc::Status GetDocumentVersion(grpc::ServerContext*,
                                   const v1::GetDocumentVersionRequest*,
@@ -60,7 +65,8 @@ class AnalysisServiceImpl final : public v1::AnalysisService::Service {
                         grpc::ServerWriter<v1::JobUpdate>*) override;
   grpc::Status GetAnalysis(grpc::ServerContext*, const v1::GetAnalysisRequest*,
                            v1::Analysis*) override;
-  grpc::Status ListDeadJobs(grpc::ServerContext*, const v1::ListDeadJobsRequest*,
+  grpc::Status ListDeadJobs(grpc::ServerContext*,
+                            const v1::ListDeadJobsRequest*,
                             v1::ListDeadJobsResponse*) override;
   grpc::Status RequeueJob(grpc::ServerContext*, const v1::RequeueJobRequest*,
                           v1::AnalysisJob*) override;
@@ -74,18 +80,32 @@ class AnalysisServiceImpl final : public v1::AnalysisService::Service {
                                v1::ListDocumentsResponse* resp);
   absl::Status DoListVersions(const v1::ListDocumentVersionsRequest& req,
                               v1::ListDocumentVersionsResponse* resp);
-  absl::Status DoListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp);
+  absl::Status DoListJobs(const v1::ListJobsRequest& req,
+                          v1::ListJobsResponse* resp);
   absl::Status DoListDead(const v1::ListDeadJobsRequest& req,
                           v1::ListDeadJobsResponse* resp);
   absl::Status DoCancel(const v1::CancelJobRequest& req, v1::AnalysisJob* resp);
-  absl::Status DoRequeue(const v1::RequeueJobRequest& req, v1::AnalysisJob* resp);
+  absl::Status DoRequeue(const v1::RequeueJobRequest& req,
+                         v1::AnalysisJob* resp);
   absl::Status DoWatch(grpc::ServerContext* ctx, const v1::WatchJobRequest& req,
                        grpc::ServerWriter<v1::JobUpdate>* writer);
-  absl::Status DoGetAnalysis(const v1::GetAnalysisRequest& req, v1::Analysis* resp);
+  absl::Status DoGetAnalysis(const v1::GetAnalysisRequest& req,
+                             v1::Analysis* resp);
 
   // The job of a tenant job name, read through `ex`.
-  absl::StatusOr<v1::AnalysisJob> LoadJob(db::Executor& ex, absl::string_view org,
-                                          absl::string_view job, bool for_update);
+  absl::StatusOr<v1::AnalysisJob> LoadJob(db::Executor& ex,
+                                          absl::string_view org,
+                                          absl::string_view job,
+                                          bool for_update);
+
+  // Cancel and Requeue: with the job named `name` locked, `transition`
+  // refuses (an error), keeps the job as it is (false) or changes it through
+  // the queue (true); `resp` is the job as it then stands.
+  using JobTransition = absl::FunctionRef<absl::StatusOr<bool>(
+      db::Tx& tx, absl::string_view org, absl::string_view job,
+      const v1::AnalysisJob& current)>;
+  absl::Status TransitionJob(absl::string_view name, JobTransition transition,
+                             v1::AnalysisJob* resp);
 
   db::Pool* const pool_;
   const AnalysisConfig config_;

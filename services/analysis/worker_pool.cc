@@ -8,12 +8,7 @@ WorkerPool::WorkerPool(JobQueue* queue, AnalyzeFn analyze,
       pool_(&queue->runtime(), &handler_, RuntimeOptions(options)) {}
 
 jobs::WorkerOptions WorkerPool::RuntimeOptions(const WorkerOptions& options) {
-  jobs::WorkerOptions runtime;
-  runtime.workers = options.workers;
-  runtime.instance_id = options.instance_id;
-  runtime.heartbeat_interval = options.heartbeat_interval;
-  runtime.idle_poll = options.idle_poll;
-  runtime.metrics = options.metrics;
+  jobs::WorkerOptions runtime = options;
   runtime.metric_prefix = "fineprint_analysis";
   return runtime;
 }

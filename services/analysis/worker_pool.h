@@ -30,14 +30,9 @@ using ProgressFn = std::function<bool(int percent, absl::string_view section)>;
 using AnalyzeFn = std::function<absl::StatusOr<v1::Analysis>(
     const ClaimedJob&, const ProgressFn&)>;
 
-struct WorkerOptions {
-  int workers = 2;
-  std::string instance_id;  // lease owner prefix; unique per process
-  absl::Duration heartbeat_interval = absl::Milliseconds(200);
-  // Sleep when the queue is empty.
-  absl::Duration idle_poll = absl::Milliseconds(50);
-  metrics::Registry* metrics = nullptr;  // default: Registry::Default()
-};
+// The runtime pool's options, except that metric_prefix is always
+// fineprint_analysis: the analysis dashboards do not follow a setting.
+using WorkerOptions = jobs::WorkerOptions;
 
 class WorkerPool {
  public:

@@ -2,7 +2,6 @@
 
 #include <sodium.h>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "fineprint/identity/events/v1/events.pb.h"
@@ -12,11 +11,12 @@
 #include "services/runtime/api/idempotency.h"
 #include "services/runtime/api/resource_name.h"
 #include "services/runtime/auth/jwt.h"
+#include "services/runtime/crypto/sha256.h"
 #include "services/runtime/db/sqlstate.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/server/call_context.h"
-#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::identity {
 namespace {
@@ -30,8 +30,9 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 
 absl::Status InvalidCredentials() {
   // One message for unknown email and wrong password: no account probing.
-  return status::WithReason(absl::UnauthenticatedError("invalid email or password"),
-                            "INVALID_CREDENTIALS");
+  return status::WithReason(
+      absl::UnauthenticatedError("invalid email or password"),
+      "INVALID_CREDENTIALS");
 }
 
 absl::Status InvalidRefreshToken(absl::string_view reason) {
@@ -41,10 +42,11 @@ absl::Status InvalidRefreshToken(absl::string_view reason) {
 
 // Appended in the transaction that revokes the family, so every service
 // drops the session's access tokens now rather than at their expiry.
-absl::Status AppendFamilyRevoked(const ::fineprint::events::OutboxWriter& outbox, db::Tx& tx,
-                                 const std::string& family, const std::string& org_id,
-                                 const std::string& user_id,
-                                 events_v1::RefreshFamilyRevoked::Reason reason) {
+absl::Status AppendFamilyRevoked(
+    const ::fineprint::events::OutboxWriter& outbox, db::Tx& tx,
+    const std::string& family, const std::string& org_id,
+    const std::string& user_id,
+    events_v1::RefreshFamilyRevoked::Reason reason) {
   events_v1::RefreshFamilyRevoked event;
   event.set_user(UserName(org_id, user_id));
   event.set_organization(OrgName(org_id));
@@ -56,11 +58,7 @@ absl::Status AppendFamilyRevoked(const ::fineprint::events::OutboxWriter& outbox
 }  // namespace
 
 std::string HashSecret(absl::string_view secret) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(secret.data()),
-                     secret.size());
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return crypto::Sha256Hex(secret);
 }
 
 std::string NewSecret(absl::string_view prefix) {
@@ -72,7 +70,10 @@ std::string NewSecret(absl::string_view prefix) {
 
 IdentityServiceImpl::IdentityServiceImpl(db::Pool* pool, SigningKeyStore* keys,
                                          IdentityConfig config)
-    : pool_(pool), keys_(keys), config_(config), hasher_(config.password_cost) {}
+    : pool_(pool),
+      keys_(keys),
+      config_(config),
+      hasher_(config.password_cost) {}
 
 db::TxOptions IdentityServiceImpl::TxOptionsForCall() const {
   db::TxOptions options;
@@ -89,11 +90,12 @@ absl::StatusOr<v1::AuthTokens> IdentityServiceImpl::IssueTokens(
   const std::string refresh = NewSecret("fprt_");
   const absl::Time refresh_expiry = now + config_.refresh_token_ttl;
   const std::string session = family.value_or(trace::RandomHex(16));
-  FP_RETURN_IF_ERROR(
-      tx.Execute("INSERT INTO refresh_tokens (token_hash, family_id, org_id, user_id,"
-                 " expire_time) VALUES ($1, $2, $3, $4, $5)",
-                 {HashSecret(refresh), session, user.org_id, user.id, refresh_expiry})
-          .status());
+  FP_RETURN_IF_ERROR(tx.Execute("INSERT INTO refresh_tokens (token_hash, "
+                                "family_id, org_id, user_id,"
+                                " expire_time) VALUES ($1, $2, $3, $4, $5)",
+                                {HashSecret(refresh), session, user.org_id,
+                                 user.id, refresh_expiry})
+                         .status());
   auth::Claims claims;
   claims.subject = UserName(user.org_id, user.id);
   claims.organization = OrgName(user.org_id);
@@ -125,94 +127,103 @@ absl::Status IdentityServiceImpl::DoSignUp(const v1::SignUpRequest& req,
     violations.push_back({"request_id", "invalid format"});
   }
   if (!violations.empty()) {
-    return status::InvalidArgument("invalid sign-up request", std::move(violations));
+    return status::InvalidArgument("invalid sign-up request",
+                                   std::move(violations));
   }
   // The fingerprint covers the password, so replaying a request_id without
   // knowing the password gets nothing.
   api::IdempotencyKey idem("signup", req.request_id(), req);
   FP_ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(req.password()));
 
-  absl::Status s = db::RunInTransaction(*pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
-    v1::SignUpResponse earlier;
-    FP_ASSIGN_OR_RETURN(bool replayed, idem.Replay(tx, &earlier));
-    if (replayed) {
-      // The stored response has no tokens; the caller proved the password.
-      std::vector<std::string> ids;
-      FP_ASSIGN_OR_RETURN(ids, api::ParseResourceName(earlier.user().name(),
-                                                      "orgs/{org}/users/{user}", "user"));
-      FP_ASSIGN_OR_RETURN(std::optional<UserRecord> user, identity::GetUser(tx, ids[0], ids[1]));
-      FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org, GetOrg(tx, ids[0]));
-      if (!user || !org) {
-        return status::WithReason(
-            absl::FailedPreconditionError("the account of this request_id is gone"),
-            "ACCOUNT_GONE");
-      }
-      *resp = earlier;
-      *resp->mutable_user() = ToProto(*user);
-      *resp->mutable_organization() = ToProto(*org);
-      FP_ASSIGN_OR_RETURN(*resp->mutable_tokens(),
-                          IssueTokens(tx, *user, org->plan, std::nullopt));
-      return absl::OkStatus();
-    }
-    OrgRecord org;
-    org.id = api::NewResourceId();
-    org.display_name = req.organization_display_name().empty()
-                           ? absl::StrCat(req.display_name(), "'s organization")
-                           : req.organization_display_name();
-    org.plan = "FREE";
-    FP_RETURN_IF_ERROR(InsertOrg(tx, org));
-    UserRecord user;
-    user.org_id = org.id;
-    user.id = api::NewResourceId();
-    user.email = email;
-    user.display_name = req.display_name();
-    user.role = "OWNER";
-    user.password_hash = password_hash;
-    if (absl::Status ins = InsertUser(tx, user); !ins.ok()) {
-      if (db::IsUniqueViolation(ins, "users_email_key")) {
-        return status::WithReason(
-            absl::AlreadyExistsError("an account with this email already exists"),
-            "EMAIL_TAKEN");
-      }
-      return ins;
-    }
-    events_v1::OrganizationCreated org_event;
-    org_event.set_organization(OrgName(org.id));
-    org_event.set_display_name(org.display_name);
-    org_event.set_plan(v1::FREE);
-    org_event.set_owner(UserName(user.org_id, user.id));
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, org.id, org_event).status());
-    events_v1::UserRegistered user_event;
-    user_event.set_user(UserName(user.org_id, user.id));
-    user_event.set_organization(OrgName(org.id));
-    user_event.set_email(user.email);
-    user_event.set_role(v1::OWNER);
-    FP_RETURN_IF_ERROR(outbox_.Append(tx, user.id, user_event).status());
+  absl::Status s = db::RunInTransaction(
+      *pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
+        v1::SignUpResponse earlier;
+        FP_ASSIGN_OR_RETURN(bool replayed, idem.Replay(tx, &earlier));
+        if (replayed) {
+          // The stored response has no tokens; the caller proved the password.
+          std::vector<std::string> ids;
+          FP_ASSIGN_OR_RETURN(
+              ids, api::ParseResourceName(earlier.user().name(),
+                                          "orgs/{org}/users/{user}", "user"));
+          FP_ASSIGN_OR_RETURN(std::optional<UserRecord> user,
+                              identity::GetUser(tx, ids[0], ids[1]));
+          FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org, GetOrg(tx, ids[0]));
+          if (!user || !org) {
+            return status::WithReason(
+                absl::FailedPreconditionError(
+                    "the account of this request_id is gone"),
+                "ACCOUNT_GONE");
+          }
+          *resp = earlier;
+          *resp->mutable_user() = ToProto(*user);
+          *resp->mutable_organization() = ToProto(*org);
+          FP_ASSIGN_OR_RETURN(*resp->mutable_tokens(),
+                              IssueTokens(tx, *user, org->plan, std::nullopt));
+          return absl::OkStatus();
+        }
+        OrgRecord org;
+        org.id = api::NewResourceId();
+        org.display_name =
+            req.organization_display_name().empty()
+                ? absl::StrCat(req.display_name(), "'s organization")
+                : req.organization_display_name();
+        org.plan = "FREE";
+        FP_RETURN_IF_ERROR(InsertOrg(tx, org));
+        UserRecord user;
+        user.org_id = org.id;
+        user.id = api::NewResourceId();
+        user.email = email;
+        user.display_name = req.display_name();
+        user.role = "OWNER";
+        user.password_hash = password_hash;
+        if (absl::Status ins = InsertUser(tx, user); !ins.ok()) {
+          if (db::IsUniqueViolation(ins, "users_email_key")) {
+            return status::WithReason(
+                absl::AlreadyExistsError(
+                    "an account with this email already exists"),
+                "EMAIL_TAKEN");
+          }
+          return ins;
+        }
+        events_v1::OrganizationCreated org_event;
+        org_event.set_organization(OrgName(org.id));
+        org_event.set_display_name(org.display_name);
+        org_event.set_plan(v1::FREE);
+        org_event.set_owner(UserName(user.org_id, user.id));
+        FP_RETURN_IF_ERROR(outbox_.Append(tx, org.id, org_event).status());
+        events_v1::UserRegistered user_event;
+        user_event.set_user(UserName(user.org_id, user.id));
+        user_event.set_organization(OrgName(org.id));
+        user_event.set_email(user.email);
+        user_event.set_role(v1::OWNER);
+        FP_RETURN_IF_ERROR(outbox_.Append(tx, user.id, user_event).status());
 
-    v1::SignUpResponse stored;
-    *stored.mutable_user() = ToProto(user);
-    *stored.mutable_organization() = ToProto(org);
-    FP_RETURN_IF_ERROR(idem.Remember(tx, stored));
-    *resp = stored;
-    FP_ASSIGN_OR_RETURN(*resp->mutable_tokens(),
-                        IssueTokens(tx, user, org.plan, std::nullopt));
-    return absl::OkStatus();
-  });
+        v1::SignUpResponse stored;
+        *stored.mutable_user() = ToProto(user);
+        *stored.mutable_organization() = ToProto(org);
+        FP_RETURN_IF_ERROR(idem.Remember(tx, stored));
+        *resp = stored;
+        FP_ASSIGN_OR_RETURN(*resp->mutable_tokens(),
+                            IssueTokens(tx, user, org.plan, std::nullopt));
+        return absl::OkStatus();
+      });
   if (s.ok()) log::Info("signed up", {{"user", resp->user().name()}});
   return s;
 }
 
 absl::Status IdentityServiceImpl::CheckNotLocked(absl::string_view email) {
-  FP_ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire(TxOptionsForCall().deadline));
+  FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
+                      pool_->Acquire(TxOptionsForCall().deadline));
   FP_ASSIGN_OR_RETURN(
       db::Result r,
-      conn->Execute("SELECT extract(epoch FROM locked_until - now())"
-                    " FROM login_failures WHERE email = $1 AND locked_until > now()",
-                    {email}));
+      conn->Execute(
+          "SELECT extract(epoch FROM locked_until - now())"
+          " FROM login_failures WHERE email = $1 AND locked_until > now()",
+          {email}));
   if (r.empty()) return absl::OkStatus();
   FP_ASSIGN_OR_RETURN(double seconds, r[0].GetDouble(0));
-  absl::Status locked = absl::ResourceExhaustedError(
-      "too many failed logins; try again later");
+  absl::Status locked =
+      absl::ResourceExhaustedError("too many failed logins; try again later");
   google::rpc::RetryInfo retry;
   retry.mutable_retry_delay()->set_seconds(static_cast<int64_t>(seconds) + 1);
   status::AttachDetail(locked, retry);
@@ -228,7 +239,8 @@ absl::Status IdentityServiceImpl::RecordLoginFailure(absl::string_view email) {
             " ON CONFLICT (email) DO UPDATE SET failures = f.failures + 1,"
             "   last_failure = now(),"
             "   locked_until = CASE WHEN f.failures + 1 >= $2 THEN now() +"
-            "     least($4::bigint, $3::bigint * (2 ^ (f.failures + 1 - $2))::bigint)"
+            "     least($4::bigint, $3::bigint * (2 ^ (f.failures + 1 - "
+            "$2))::bigint)"
             "     * interval '1 second' ELSE f.locked_until END",
             {email, config_.max_login_failures,
              absl::ToInt64Seconds(config_.lockout_base),
@@ -246,13 +258,15 @@ absl::Status IdentityServiceImpl::DoLogin(const v1::LoginRequest& req,
     violations.push_back({"password", "too long"});
   }
   if (!violations.empty()) {
-    return status::InvalidArgument("invalid login request", std::move(violations));
+    return status::InvalidArgument("invalid login request",
+                                   std::move(violations));
   }
   FP_RETURN_IF_ERROR(CheckNotLocked(email));
 
   std::optional<UserRecord> user;
   {
-    FP_ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire(TxOptionsForCall().deadline));
+    FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
+                        pool_->Acquire(TxOptionsForCall().deadline));
     FP_ASSIGN_OR_RETURN(user, FindUserByEmail(*conn, email));
   }
   bool ok;
@@ -267,65 +281,75 @@ absl::Status IdentityServiceImpl::DoLogin(const v1::LoginRequest& req,
     log::Warning("login failed");
     return InvalidCredentials();
   }
-  return db::RunInTransaction(*pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
-    FP_RETURN_IF_ERROR(
-        tx.Execute("DELETE FROM login_failures WHERE email = $1", {email}).status());
-    FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org, GetOrg(tx, user->org_id));
-    if (!org) return InvalidCredentials();
-    FP_ASSIGN_OR_RETURN(*resp, IssueTokens(tx, *user, org->plan, std::nullopt));
-    return absl::OkStatus();
-  });
+  return db::RunInTransaction(
+      *pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
+        FP_RETURN_IF_ERROR(
+            tx.Execute("DELETE FROM login_failures WHERE email = $1", {email})
+                .status());
+        FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org,
+                            GetOrg(tx, user->org_id));
+        if (!org) return InvalidCredentials();
+        FP_ASSIGN_OR_RETURN(*resp,
+                            IssueTokens(tx, *user, org->plan, std::nullopt));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status IdentityServiceImpl::DoRefresh(const v1::RefreshTokenRequest& req,
                                             v1::AuthTokens* resp) {
   if (req.refresh_token().empty() || req.refresh_token().size() > 256) {
-    return status::InvalidArgument("invalid refresh token",
-                                   {{"refresh_token", "required, at most 256 bytes"}});
+    return status::InvalidArgument(
+        "invalid refresh token",
+        {{"refresh_token", "required, at most 256 bytes"}});
   }
   const std::string hash = HashSecret(req.refresh_token());
   bool reuse_detected = false;
-  FP_RETURN_IF_ERROR(db::RunInTransaction(*pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
-    reuse_detected = false;
-    FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        tx.Execute("SELECT family_id, org_id, user_id, rotate_time IS NOT NULL,"
-                   " revoke_time IS NOT NULL, expire_time <= now()"
-                   " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
-                   {hash}));
-    if (r.empty()) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
-    const std::string family(r[0].Value(0));
-    FP_ASSIGN_OR_RETURN(bool rotated, r[0].GetBool(3));
-    FP_ASSIGN_OR_RETURN(bool revoked, r[0].GetBool(4));
-    FP_ASSIGN_OR_RETURN(bool expired, r[0].GetBool(5));
-    if (rotated && !revoked) {
-      // A token already exchanged is presented again: either the client or
-      // a thief holds a copy. Revoke the whole family; the commit must
-      // happen even though the call fails, so the error is returned after.
-      FP_RETURN_IF_ERROR(
-          tx.Execute("UPDATE refresh_tokens SET revoke_time = coalesce(revoke_time, now())"
-                     " WHERE family_id = $1",
-                     {family})
-              .status());
-      FP_RETURN_IF_ERROR(AppendFamilyRevoked(
-          outbox_, tx, family, std::string(r[0].Value(1)), std::string(r[0].Value(2)),
-          events_v1::RefreshFamilyRevoked::REFRESH_TOKEN_REUSED));
-      reuse_detected = true;
-      return absl::OkStatus();
-    }
-    if (revoked) return InvalidRefreshToken("REFRESH_TOKEN_REVOKED");
-    if (expired) return InvalidRefreshToken("REFRESH_TOKEN_EXPIRED");
-    FP_ASSIGN_OR_RETURN(std::optional<UserRecord> user,
-                        identity::GetUser(tx, r[0].Value(1), r[0].Value(2)));
-    FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org, GetOrg(tx, r[0].Value(1)));
-    if (!user || !org) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
-    FP_RETURN_IF_ERROR(
-        tx.Execute("UPDATE refresh_tokens SET rotate_time = now() WHERE token_hash = $1",
-                   {hash})
-            .status());
-    FP_ASSIGN_OR_RETURN(*resp, IssueTokens(tx, *user, org->plan, family));
-    return absl::OkStatus();
-  }));
+  FP_RETURN_IF_ERROR(db::RunInTransaction(
+      *pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
+        reuse_detected = false;
+        FP_ASSIGN_OR_RETURN(
+            db::Result r,
+            tx.Execute(
+                "SELECT family_id, org_id, user_id, rotate_time IS NOT NULL,"
+                " revoke_time IS NOT NULL, expire_time <= now()"
+                " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+                {hash}));
+        if (r.empty()) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
+        const std::string family(r[0].Value(0));
+        FP_ASSIGN_OR_RETURN(bool rotated, r[0].GetBool(3));
+        FP_ASSIGN_OR_RETURN(bool revoked, r[0].GetBool(4));
+        FP_ASSIGN_OR_RETURN(bool expired, r[0].GetBool(5));
+        if (rotated && !revoked) {
+          // A token already exchanged is presented again: either the client or
+          // a thief holds a copy. Revoke the whole family; the commit must
+          // happen even though the call fails, so the error is returned after.
+          FP_RETURN_IF_ERROR(tx.Execute("UPDATE refresh_tokens SET revoke_time "
+                                        "= coalesce(revoke_time, now())"
+                                        " WHERE family_id = $1",
+                                        {family})
+                                 .status());
+          FP_RETURN_IF_ERROR(AppendFamilyRevoked(
+              outbox_, tx, family, std::string(r[0].Value(1)),
+              std::string(r[0].Value(2)),
+              events_v1::RefreshFamilyRevoked::REFRESH_TOKEN_REUSED));
+          reuse_detected = true;
+          return absl::OkStatus();
+        }
+        if (revoked) return InvalidRefreshToken("REFRESH_TOKEN_REVOKED");
+        if (expired) return InvalidRefreshToken("REFRESH_TOKEN_EXPIRED");
+        FP_ASSIGN_OR_RETURN(
+            std::optional<UserRecord> user,
+            identity::GetUser(tx, r[0].Value(1), r[0].Value(2)));
+        FP_ASSIGN_OR_RETURN(std::optional<OrgRecord> org,
+                            GetOrg(tx, r[0].Value(1)));
+        if (!user || !org) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
+        FP_RETURN_IF_ERROR(tx.Execute("UPDATE refresh_tokens SET rotate_time = "
+                                      "now() WHERE token_hash = $1",
+                                      {hash})
+                               .status());
+        FP_ASSIGN_OR_RETURN(*resp, IssueTokens(tx, *user, org->plan, family));
+        return absl::OkStatus();
+      }));
   if (reuse_detected) {
     log::Warning("refresh token reuse: family revoked");
     resp->Clear();
@@ -336,29 +360,33 @@ absl::Status IdentityServiceImpl::DoRefresh(const v1::RefreshTokenRequest& req,
 
 absl::Status IdentityServiceImpl::DoLogout(const v1::LogoutRequest& req) {
   if (req.refresh_token().empty() || req.refresh_token().size() > 256) {
-    return status::InvalidArgument("invalid refresh token",
-                                   {{"refresh_token", "required, at most 256 bytes"}});
+    return status::InvalidArgument(
+        "invalid refresh token",
+        {{"refresh_token", "required, at most 256 bytes"}});
   }
-  return db::RunInTransaction(*pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
-    FP_ASSIGN_OR_RETURN(
-        db::Result token,
-        tx.Execute("SELECT family_id, org_id, user_id FROM refresh_tokens"
-                   " WHERE token_hash = $1",
-                   {HashSecret(req.refresh_token())}));
-    if (token.empty()) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
-    const std::string family(token[0].Value(0));
-    // Logout ends the session: every token of the family, not just this one.
-    FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        tx.Execute("UPDATE refresh_tokens SET revoke_time = now()"
-                   " WHERE family_id = $1 AND revoke_time IS NULL",
-                   {family}));
-    // A repeated logout changes nothing and announces nothing.
-    if (r.affected_rows() == 0) return absl::OkStatus();
-    return AppendFamilyRevoked(outbox_, tx, family, std::string(token[0].Value(1)),
-                               std::string(token[0].Value(2)),
-                               events_v1::RefreshFamilyRevoked::LOGOUT);
-  });
+  return db::RunInTransaction(
+      *pool_, TxOptionsForCall(), [&](db::Tx& tx) -> absl::Status {
+        FP_ASSIGN_OR_RETURN(
+            db::Result token,
+            tx.Execute("SELECT family_id, org_id, user_id FROM refresh_tokens"
+                       " WHERE token_hash = $1",
+                       {HashSecret(req.refresh_token())}));
+        if (token.empty()) return InvalidRefreshToken("REFRESH_TOKEN_INVALID");
+        const std::string family(token[0].Value(0));
+        // Logout ends the session: every token of the family, not just this
+        // one.
+        FP_ASSIGN_OR_RETURN(
+            db::Result r,
+            tx.Execute("UPDATE refresh_tokens SET revoke_time = now()"
+                       " WHERE family_id = $1 AND revoke_time IS NULL",
+                       {family}));
+        // A repeated logout changes nothing and announces nothing.
+        if (r.affected_rows() == 0) return absl::OkStatus();
+        return AppendFamilyRevoked(outbox_, tx, family,
+                                   std::string(token[0].Value(1)),
+                                   std::string(token[0].Value(2)),
+                                   events_v1::RefreshFamilyRevoked::LOGOUT);
+      });
 }
 
 grpc::Status IdentityServiceImpl::SignUp(grpc::ServerContext*,
@@ -367,14 +395,15 @@ grpc::Status IdentityServiceImpl::SignUp(grpc::ServerContext*,
   return status::ToGrpc(DoSignUp(*req, resp));
 }
 
-grpc::Status IdentityServiceImpl::Login(grpc::ServerContext*, const v1::LoginRequest* req,
+grpc::Status IdentityServiceImpl::Login(grpc::ServerContext*,
+                                        const v1::LoginRequest* req,
                                         v1::AuthTokens* resp) {
   return status::ToGrpc(DoLogin(*req, resp));
 }
 
-grpc::Status IdentityServiceImpl::RefreshToken(grpc::ServerContext*,
-                                               const v1::RefreshTokenRequest* req,
-                                               v1::AuthTokens* resp) {
+grpc::Status IdentityServiceImpl::RefreshToken(
+    grpc::ServerContext*, const v1::RefreshTokenRequest* req,
+    v1::AuthTokens* resp) {
   return status::ToGrpc(DoRefresh(*req, resp));
 }
 
@@ -384,9 +413,9 @@ grpc::Status IdentityServiceImpl::Logout(grpc::ServerContext*,
   return status::ToGrpc(DoLogout(*req));
 }
 
-grpc::Status IdentityServiceImpl::GetPublicKeySet(grpc::ServerContext*,
-                                                  const v1::GetPublicKeySetRequest*,
-                                                  v1::PublicKeySet* resp) {
+grpc::Status IdentityServiceImpl::GetPublicKeySet(
+    grpc::ServerContext*, const v1::GetPublicKeySetRequest*,
+    v1::PublicKeySet* resp) {
   keys_->FillKeySet(resp);
   return grpc::Status::OK;
 }

@@ -1,7 +1,10 @@
 #include "services/identity/store.h"
 
+#include <initializer_list>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/runtime/status/status.h"
 
@@ -24,32 +27,53 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
+v1::Role ParseRole(const std::string& role) {
+  v1::Role parsed;
+  return v1::Role_Parse(role, &parsed) ? parsed : v1::ROLE_UNSPECIFIED;
+}
+
+// Every record's select list starts with its text columns; copies them, in
+// order, into `fields` and returns the index of the first column after them.
+int ReadText(const db::Row& row, std::initializer_list<std::string*> fields) {
+  int col = 0;
+  for (std::string* field : fields) *field = std::string(row.Value(col++));
+  return col;
+}
+
+// version, create_time, update_time: the columns after the text ones in the
+// resources clients update under an etag (organizations and users).
+template <typename Record>
+absl::Status ReadRevision(const db::Row& row, int col, Record& record) {
+  FP_ASSIGN_OR_RETURN(record.version, row.GetInt64(col));
+  FP_ASSIGN_OR_RETURN(record.create_time, row.GetTime(col + 1));
+  FP_ASSIGN_OR_RETURN(record.update_time, row.GetTime(col + 2));
+  return absl::OkStatus();
+}
+
+template <typename Proto, typename Record>
+void SetRevision(const Record& record, Proto& proto) {
+  *proto.mutable_create_time() = ToTimestamp(record.create_time);
+  *proto.mutable_update_time() = ToTimestamp(record.update_time);
+  proto.set_etag(Etag(record.version));
+}
+
 absl::StatusOr<OrgRecord> ReadOrg(const db::Row& row) {
   OrgRecord o;
-  o.id = std::string(row.Value(0));
-  o.display_name = std::string(row.Value(1));
-  o.plan = std::string(row.Value(2));
-  FP_ASSIGN_OR_RETURN(o.version, row.GetInt64(3));
-  FP_ASSIGN_OR_RETURN(o.create_time, row.GetTime(4));
-  FP_ASSIGN_OR_RETURN(o.update_time, row.GetTime(5));
+  const int col = ReadText(row, {&o.id, &o.display_name, &o.plan});
+  FP_RETURN_IF_ERROR(ReadRevision(row, col, o));
   return o;
 }
 
 absl::StatusOr<UserRecord> ReadUser(const db::Row& row) {
   UserRecord u;
-  u.org_id = std::string(row.Value(0));
-  u.id = std::string(row.Value(1));
-  u.email = std::string(row.Value(2));
-  u.display_name = std::string(row.Value(3));
-  u.role = std::string(row.Value(4));
-  u.password_hash = std::string(row.Value(5));
-  FP_ASSIGN_OR_RETURN(u.version, row.GetInt64(6));
-  FP_ASSIGN_OR_RETURN(u.create_time, row.GetTime(7));
-  FP_ASSIGN_OR_RETURN(u.update_time, row.GetTime(8));
+  const int col = ReadText(row, {&u.org_id, &u.id, &u.email, &u.display_name,
+                                 &u.role, &u.password_hash});
+  FP_RETURN_IF_ERROR(ReadRevision(row, col, u));
   return u;
 }
 
-absl::StatusOr<std::optional<absl::Time>> OptionalTime(const db::Row& row, int col) {
+absl::StatusOr<std::optional<absl::Time>> OptionalTime(const db::Row& row,
+                                                       int col) {
   if (row.IsNull(col)) return std::optional<absl::Time>();
   FP_ASSIGN_OR_RETURN(absl::Time t, row.GetTime(col));
   return std::optional<absl::Time>(t);
@@ -57,16 +81,12 @@ absl::StatusOr<std::optional<absl::Time>> OptionalTime(const db::Row& row, int c
 
 absl::StatusOr<ApiKeyRecord> ReadApiKey(const db::Row& row) {
   ApiKeyRecord k;
-  k.org_id = std::string(row.Value(0));
-  k.id = std::string(row.Value(1));
-  k.display_name = std::string(row.Value(2));
-  k.role = std::string(row.Value(3));
-  k.key_prefix = std::string(row.Value(4));
-  k.creator = std::string(row.Value(5));
-  FP_ASSIGN_OR_RETURN(k.create_time, row.GetTime(6));
-  FP_ASSIGN_OR_RETURN(k.expire_time, OptionalTime(row, 7));
-  FP_ASSIGN_OR_RETURN(k.revoke_time, OptionalTime(row, 8));
-  FP_ASSIGN_OR_RETURN(k.last_use_time, OptionalTime(row, 9));
+  const int col = ReadText(row, {&k.org_id, &k.id, &k.display_name, &k.role,
+                                 &k.key_prefix, &k.creator});
+  FP_ASSIGN_OR_RETURN(k.create_time, row.GetTime(col));
+  FP_ASSIGN_OR_RETURN(k.expire_time, OptionalTime(row, col + 1));
+  FP_ASSIGN_OR_RETURN(k.revoke_time, OptionalTime(row, col + 2));
+  FP_ASSIGN_OR_RETURN(k.last_use_time, OptionalTime(row, col + 3));
   return k;
 }
 
@@ -79,14 +99,31 @@ absl::StatusOr<std::optional<T>> ReadOne(absl::StatusOr<db::Result> result,
   return std::optional<T>(std::move(value));
 }
 
-// The first row of a statement that must return one (INSERT/UPDATE ...
-// RETURNING); NOT_FOUND naming `what` when it returned none.
+// The row of `table` matching `where` (both constants), if any; locked
+// until the transaction ends when `for_update`.
 template <typename T, typename Reader>
-absl::StatusOr<T> ReadFirst(absl::StatusOr<db::Result> result, Reader reader,
-                            absl::string_view what) {
+absl::StatusOr<std::optional<T>> SelectOne(
+    db::Executor& db, absl::string_view columns, absl::string_view table,
+    absl::string_view where, absl::Span<const db::Param> params, Reader reader,
+    bool for_update = false) {
+  return ReadOne<T>(
+      db.Execute(absl::StrCat("SELECT ", columns, " FROM ", table, " WHERE ",
+                              where, for_update ? " FOR UPDATE" : ""),
+                 params),
+      reader);
+}
+
+// Replaces `record` with the row a statement must return (INSERT/UPDATE ...
+// RETURNING), so callers see the defaults and versions the database set;
+// NOT_FOUND naming `what` when it returned none.
+template <typename T, typename Reader>
+absl::Status ReadBack(absl::StatusOr<db::Result> result, Reader reader,
+                      absl::string_view what, T& record) {
   if (!result.ok()) return result.status();
-  if (result->empty()) return absl::NotFoundError(absl::StrCat(what, " not found"));
-  return reader((*result)[0]);
+  if (result->empty())
+    return absl::NotFoundError(absl::StrCat(what, " not found"));
+  FP_ASSIGN_OR_RETURN(record, reader((*result)[0]));
+  return absl::OkStatus();
 }
 
 template <typename T, typename Reader>
@@ -111,12 +148,34 @@ absl::StatusOr<std::pair<db::Param, db::Param>> CursorParams(
                                    {{"page_token", "malformed cursor"}},
                                    "INVALID_PAGE_TOKEN");
   }
-  return std::make_pair(db::Param(absl::FromUnixMicros(micros)), db::Param(cursor[1]));
+  return std::make_pair(db::Param(absl::FromUnixMicros(micros)),
+                        db::Param(cursor[1]));
+}
+
+// Up to `limit` rows of the org in `table` (a constant) after `cursor`, in
+// (create_time, id) order.
+template <typename T, typename Reader>
+absl::StatusOr<std::vector<T>> ListAfter(db::Executor& db,
+                                         absl::string_view table,
+                                         absl::string_view columns,
+                                         absl::string_view org_id,
+                                         const std::vector<std::string>& cursor,
+                                         int limit, Reader reader) {
+  FP_ASSIGN_OR_RETURN(auto after, CursorParams(cursor));
+  return ReadAll<T>(
+      db.Execute(absl::StrCat("SELECT ", columns, " FROM ", table,
+                              " WHERE org_id = $1 AND ($2::timestamptz IS NULL"
+                              " OR (create_time, id) > ($2::timestamptz, $3))"
+                              " ORDER BY create_time, id LIMIT $4"),
+                 {org_id, after.first, after.second, limit}),
+      reader);
 }
 
 }  // namespace
 
-std::string OrgName(absl::string_view org_id) { return absl::StrCat("orgs/", org_id); }
+std::string OrgName(absl::string_view org_id) {
+  return absl::StrCat("orgs/", org_id);
+}
 std::string UserName(absl::string_view org_id, absl::string_view user_id) {
   return absl::StrCat("orgs/", org_id, "/users/", user_id);
 }
@@ -125,7 +184,8 @@ std::string ApiKeyName(absl::string_view org_id, absl::string_view key_id) {
 }
 std::string Etag(int64_t version) { return absl::StrCat("v", version); }
 
-std::vector<std::string> CursorOf(absl::Time create_time, absl::string_view id) {
+std::vector<std::string> CursorOf(absl::Time create_time,
+                                  absl::string_view id) {
   return {absl::StrCat(absl::ToUnixMicros(create_time)), std::string(id)};
 }
 
@@ -143,9 +203,7 @@ v1::Organization ToProto(const OrgRecord& org) {
   p.set_display_name(org.display_name);
   v1::Plan plan;
   p.set_plan(v1::Plan_Parse(org.plan, &plan) ? plan : v1::PLAN_UNSPECIFIED);
-  *p.mutable_create_time() = ToTimestamp(org.create_time);
-  *p.mutable_update_time() = ToTimestamp(org.update_time);
-  p.set_etag(Etag(org.version));
+  SetRevision(org, p);
   return p;
 }
 
@@ -154,11 +212,8 @@ v1::User ToProto(const UserRecord& user) {
   p.set_name(UserName(user.org_id, user.id));
   p.set_email(user.email);
   p.set_display_name(user.display_name);
-  v1::Role role;
-  p.set_role(v1::Role_Parse(user.role, &role) ? role : v1::ROLE_UNSPECIFIED);
-  *p.mutable_create_time() = ToTimestamp(user.create_time);
-  *p.mutable_update_time() = ToTimestamp(user.update_time);
-  p.set_etag(Etag(user.version));
+  p.set_role(ParseRole(user.role));
+  SetRevision(user, p);
   return p;
 }
 
@@ -166,197 +221,161 @@ v1::ApiKey ToProto(const ApiKeyRecord& key) {
   v1::ApiKey p;
   p.set_name(ApiKeyName(key.org_id, key.id));
   p.set_display_name(key.display_name);
-  v1::Role role;
-  p.set_role(v1::Role_Parse(key.role, &role) ? role : v1::ROLE_UNSPECIFIED);
+  p.set_role(ParseRole(key.role));
   p.set_key_prefix(key.key_prefix);
   p.set_creator(key.creator);
   *p.mutable_create_time() = ToTimestamp(key.create_time);
   if (key.expire_time) *p.mutable_expire_time() = ToTimestamp(*key.expire_time);
   if (key.revoke_time) *p.mutable_revoke_time() = ToTimestamp(*key.revoke_time);
-  if (key.last_use_time) *p.mutable_last_use_time() = ToTimestamp(*key.last_use_time);
+  if (key.last_use_time)
+    *p.mutable_last_use_time() = ToTimestamp(*key.last_use_time);
   return p;
 }
 
 absl::StatusOr<std::optional<OrgRecord>> GetOrg(db::Executor& db,
                                                 absl::string_view org_id,
                                                 bool for_update) {
-  return ReadOne<OrgRecord>(
-      db.Execute(absl::StrCat("SELECT ", kOrgColumns,
-                              " FROM organizations WHERE id = $1",
-                              for_update ? " FOR UPDATE" : ""),
-                 {org_id}),
-      ReadOrg);
+  return SelectOne<OrgRecord>(db, kOrgColumns, "organizations", "id = $1",
+                              {org_id}, ReadOrg, for_update);
 }
 
 absl::Status InsertOrg(db::Executor& db, OrgRecord& org) {
-  FP_ASSIGN_OR_RETURN(
-      org,
-      ReadFirst<OrgRecord>(
-          db.Execute(absl::StrCat("INSERT INTO organizations (id, display_name, plan)"
-                                  " VALUES ($1, $2, $3) RETURNING ",
-                                  kOrgColumns),
-                     {org.id, org.display_name, org.plan}),
-          ReadOrg, "row"));
-  return absl::OkStatus();
+  return ReadBack(
+      db.Execute(
+          absl::StrCat("INSERT INTO organizations (id, display_name, plan)"
+                       " VALUES ($1, $2, $3) RETURNING ",
+                       kOrgColumns),
+          {org.id, org.display_name, org.plan}),
+      ReadOrg, "row", org);
 }
 
-absl::Status UpdatePlan(db::Executor& db, OrgRecord& org, absl::string_view plan) {
-  FP_ASSIGN_OR_RETURN(
-      org,
-      ReadFirst<OrgRecord>(
-          db.Execute(absl::StrCat("UPDATE organizations SET plan = $2,"
-                                  " version = version + 1, update_time = now()"
-                                  " WHERE id = $1 RETURNING ",
-                                  kOrgColumns),
-                     {org.id, plan}),
-          ReadOrg, "organization"));
-  return absl::OkStatus();
+absl::Status UpdatePlan(db::Executor& db, OrgRecord& org,
+                        absl::string_view plan) {
+  return ReadBack(
+      db.Execute(absl::StrCat("UPDATE organizations SET plan = $2,"
+                              " version = version + 1, update_time = now()"
+                              " WHERE id = $1 RETURNING ",
+                              kOrgColumns),
+                 {org.id, plan}),
+      ReadOrg, "organization", org);
 }
 
 absl::StatusOr<std::optional<UserRecord>> GetUser(db::Executor& db,
                                                   absl::string_view org_id,
                                                   absl::string_view user_id,
                                                   bool for_update) {
-  return ReadOne<UserRecord>(
-      db.Execute(absl::StrCat("SELECT ", kUserColumns,
-                              " FROM users WHERE org_id = $1 AND id = $2",
-                              for_update ? " FOR UPDATE" : ""),
-                 {org_id, user_id}),
-      ReadUser);
+  return SelectOne<UserRecord>(db, kUserColumns, "users",
+                               "org_id = $1 AND id = $2", {org_id, user_id},
+                               ReadUser, for_update);
 }
 
-absl::StatusOr<std::optional<UserRecord>> FindUserByEmail(db::Executor& db,
-                                                          absl::string_view email) {
-  return ReadOne<UserRecord>(
-      db.Execute(absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE email = $1"),
-                 {email}),
-      ReadUser);
+absl::StatusOr<std::optional<UserRecord>> FindUserByEmail(
+    db::Executor& db, absl::string_view email) {
+  return SelectOne<UserRecord>(db, kUserColumns, "users", "email = $1", {email},
+                               ReadUser);
 }
 
 absl::Status InsertUser(db::Executor& db, UserRecord& user) {
-  FP_ASSIGN_OR_RETURN(
-      user,
-      ReadFirst<UserRecord>(
-          db.Execute(absl::StrCat("INSERT INTO users (org_id, id, email, display_name,"
-                                  " role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
-                                  " RETURNING ",
-                                  kUserColumns),
-                     {user.org_id, user.id, user.email, user.display_name, user.role,
-                      user.password_hash}),
-          ReadUser, "row"));
-  return absl::OkStatus();
+  return ReadBack(
+      db.Execute(
+          absl::StrCat("INSERT INTO users (org_id, id, email, display_name,"
+                       " role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
+                       " RETURNING ",
+                       kUserColumns),
+          {user.org_id, user.id, user.email, user.display_name, user.role,
+           user.password_hash}),
+      ReadUser, "row", user);
 }
 
 absl::Status UpdateUser(db::Executor& db, UserRecord& user) {
-  FP_ASSIGN_OR_RETURN(
-      user,
-      ReadFirst<UserRecord>(
-          db.Execute(absl::StrCat("UPDATE users SET email = $3, display_name = $4,"
-                                  " role = $5, version = version + 1,"
-                                  " update_time = now()"
-                                  " WHERE org_id = $1 AND id = $2 RETURNING ",
-                                  kUserColumns),
-                     {user.org_id, user.id, user.email, user.display_name, user.role}),
-          ReadUser, "user"));
-  return absl::OkStatus();
+  return ReadBack(
+      db.Execute(
+          absl::StrCat("UPDATE users SET email = $3, display_name = $4,"
+                       " role = $5, version = version + 1,"
+                       " update_time = now()"
+                       " WHERE org_id = $1 AND id = $2 RETURNING ",
+                       kUserColumns),
+          {user.org_id, user.id, user.email, user.display_name, user.role}),
+      ReadUser, "user", user);
 }
 
 absl::Status DeleteUser(db::Executor& db, absl::string_view org_id,
                         absl::string_view user_id) {
-  FP_ASSIGN_OR_RETURN(db::Result r,
-                      db.Execute("DELETE FROM users WHERE org_id = $1 AND id = $2",
-                                 {org_id, user_id}));
+  FP_ASSIGN_OR_RETURN(
+      db::Result r,
+      db.Execute("DELETE FROM users WHERE org_id = $1 AND id = $2",
+                 {org_id, user_id}));
   if (r.affected_rows() != 1) return absl::NotFoundError("user not found");
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> CountOwners(db::Executor& db, absl::string_view org_id) {
+absl::StatusOr<int64_t> CountOwners(db::Executor& db,
+                                    absl::string_view org_id) {
   FP_ASSIGN_OR_RETURN(
       db::Result r,
-      db.Execute("SELECT count(*) FROM users WHERE org_id = $1 AND role = 'OWNER'",
-                 {org_id}));
+      db.Execute(
+          "SELECT count(*) FROM users WHERE org_id = $1 AND role = 'OWNER'",
+          {org_id}));
   return r[0].GetInt64(0);
 }
 
 absl::StatusOr<int64_t> CountUsers(db::Executor& db, absl::string_view org_id) {
-  FP_ASSIGN_OR_RETURN(db::Result r,
-                      db.Execute("SELECT count(*) FROM users WHERE org_id = $1", {org_id}));
+  FP_ASSIGN_OR_RETURN(
+      db::Result r,
+      db.Execute("SELECT count(*) FROM users WHERE org_id = $1", {org_id}));
   return r[0].GetInt64(0);
 }
 
 absl::StatusOr<std::vector<UserRecord>> ListUsers(
     db::Executor& db, absl::string_view org_id,
     const std::vector<std::string>& cursor, int limit) {
-  FP_ASSIGN_OR_RETURN(auto after, CursorParams(cursor));
-  return ReadAll<UserRecord>(
-      db.Execute(absl::StrCat("SELECT ", kUserColumns,
-                              " FROM users WHERE org_id = $1 AND ($2::timestamptz IS NULL"
-                              " OR (create_time, id) > ($2::timestamptz, $3))"
-                              " ORDER BY create_time, id LIMIT $4"),
-                 {org_id, after.first, after.second, limit}),
-      ReadUser);
+  return ListAfter<UserRecord>(db, "users", kUserColumns, org_id, cursor, limit,
+                               ReadUser);
 }
 
 absl::Status InsertApiKey(db::Executor& db, ApiKeyRecord& key,
                           absl::string_view secret_hash) {
-  FP_ASSIGN_OR_RETURN(
-      key,
-      ReadFirst<ApiKeyRecord>(
-          db.Execute(absl::StrCat("INSERT INTO api_keys (org_id, id, display_name, role,"
-                                  " key_prefix, secret_hash, creator, expire_time)"
-                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
-                                  kApiKeyColumns),
-                     {key.org_id, key.id, key.display_name, key.role, key.key_prefix,
-                      secret_hash, key.creator, db::Param(key.expire_time)}),
-          ReadApiKey, "row"));
-  return absl::OkStatus();
+  return ReadBack(
+      db.Execute(
+          absl::StrCat("INSERT INTO api_keys (org_id, id, display_name, role,"
+                       " key_prefix, secret_hash, creator, expire_time)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+                       kApiKeyColumns),
+          {key.org_id, key.id, key.display_name, key.role, key.key_prefix,
+           secret_hash, key.creator, db::Param(key.expire_time)}),
+      ReadApiKey, "row", key);
 }
 
 absl::StatusOr<std::optional<ApiKeyRecord>> GetApiKey(db::Executor& db,
                                                       absl::string_view org_id,
                                                       absl::string_view key_id,
                                                       bool for_update) {
-  return ReadOne<ApiKeyRecord>(
-      db.Execute(absl::StrCat("SELECT ", kApiKeyColumns,
-                              " FROM api_keys WHERE org_id = $1 AND id = $2",
-                              for_update ? " FOR UPDATE" : ""),
-                 {org_id, key_id}),
-      ReadApiKey);
+  return SelectOne<ApiKeyRecord>(db, kApiKeyColumns, "api_keys",
+                                 "org_id = $1 AND id = $2", {org_id, key_id},
+                                 ReadApiKey, for_update);
 }
 
 absl::StatusOr<std::optional<ApiKeyRecord>> FindApiKeyByHash(
     db::Executor& db, absl::string_view secret_hash) {
-  return ReadOne<ApiKeyRecord>(
-      db.Execute(absl::StrCat("SELECT ", kApiKeyColumns,
-                              " FROM api_keys WHERE secret_hash = $1"),
-                 {secret_hash}),
-      ReadApiKey);
+  return SelectOne<ApiKeyRecord>(db, kApiKeyColumns, "api_keys",
+                                 "secret_hash = $1", {secret_hash}, ReadApiKey);
 }
 
 absl::Status RevokeApiKey(db::Executor& db, ApiKeyRecord& key) {
-  FP_ASSIGN_OR_RETURN(
-      key,
-      ReadFirst<ApiKeyRecord>(
-          db.Execute(absl::StrCat("UPDATE api_keys SET revoke_time ="
-                                  " coalesce(revoke_time, now())"
-                                  " WHERE org_id = $1 AND id = $2 RETURNING ",
-                                  kApiKeyColumns),
-                     {key.org_id, key.id}),
-          ReadApiKey, "API key"));
-  return absl::OkStatus();
+  return ReadBack(
+      db.Execute(absl::StrCat("UPDATE api_keys SET revoke_time ="
+                              " coalesce(revoke_time, now())"
+                              " WHERE org_id = $1 AND id = $2 RETURNING ",
+                              kApiKeyColumns),
+                 {key.org_id, key.id}),
+      ReadApiKey, "API key", key);
 }
 
 absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(
     db::Executor& db, absl::string_view org_id,
     const std::vector<std::string>& cursor, int limit) {
-  FP_ASSIGN_OR_RETURN(auto after, CursorParams(cursor));
-  return ReadAll<ApiKeyRecord>(
-      db.Execute(absl::StrCat("SELECT ", kApiKeyColumns,
-                              " FROM api_keys WHERE org_id = $1 AND ($2::timestamptz IS"
-                              " NULL OR (create_time, id) > ($2::timestamptz, $3))"
-                              " ORDER BY create_time, id LIMIT $4"),
-                 {org_id, after.first, after.second, limit}),
-      ReadApiKey);
+  return ListAfter<ApiKeyRecord>(db, "api_keys", kApiKeyColumns, org_id, cursor,
+                                 limit, ReadApiKey);
 }
 
 }  // namespace fineprint::identity

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::identity {
 namespace {
@@ -15,13 +16,6 @@ bool HasControlCharacters(absl::string_view s) {
     if (c < 0x20 || c == 0x7f) return true;
   }
   return false;
-}
-
-// Code points, given valid UTF-8 (continuation bytes are not counted).
-size_t Utf8Length(absl::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 bool IsLocalPartChar(char c) {
@@ -50,7 +44,8 @@ std::string NormalizeEmail(absl::string_view field, absl::string_view email,
   if (email.empty()) return bad("required");
   if (email.size() > kMaxEmailLength) return bad("longer than 254 characters");
   const size_t at = email.find('@');
-  if (at == absl::string_view::npos || email.find('@', at + 1) != absl::string_view::npos) {
+  if (at == absl::string_view::npos ||
+      email.find('@', at + 1) != absl::string_view::npos) {
     return bad("must contain exactly one '@'");
   }
   absl::string_view local = email.substr(0, at);
@@ -82,21 +77,23 @@ void CheckPassword(absl::string_view field, absl::string_view password,
   if (password.size() > kMaxPasswordLength) {
     return bad(absl::StrCat("at most ", kMaxPasswordLength, " bytes"));
   }
-  if (Utf8Length(password) < kMinPasswordLength) {
+  if (text::CodePointCount(password) < kMinPasswordLength) {
     return bad(absl::StrCat("at least ", kMinPasswordLength, " characters"));
   }
   if (HasControlCharacters(password)) return bad("contains control characters");
   std::set<char> distinct(password.begin(), password.end());
   if (distinct.size() < 5) return bad("too few distinct characters");
   static const auto* common = new std::set<std::string>{
-      "password123", "password1234", "1234567890", "12345678910", "qwertyuiop",
-      "iloveyou123", "0987654321", "passw0rd123", "letmein123", "welcome123",
-      "administrator", "abcdefghij", "qwerty12345", "changeme123"};
+      "password123", "password1234", "1234567890",    "12345678910",
+      "qwertyuiop",  "iloveyou123",  "0987654321",    "passw0rd123",
+      "letmein123",  "welcome123",   "administrator", "abcdefghij",
+      "qwerty12345", "changeme123"};
   const std::string lower = absl::AsciiStrToLower(password);
   if (common->count(lower) > 0) return bad("too common");
   const size_t at = email.find('@');
   absl::string_view local = email.substr(0, at);
-  if (local.size() >= 4 && absl::StrContains(lower, absl::AsciiStrToLower(local))) {
+  if (local.size() >= 4 &&
+      absl::StrContains(lower, absl::AsciiStrToLower(local))) {
     return bad("must not contain the email address");
   }
 }
@@ -109,10 +106,10 @@ void CheckDisplayName(absl::string_view field, absl::string_view name,
     if (required) violations.push_back({std::string(field), "required"});
     return;
   }
-  if (Utf8Length(name) > kMaxDisplayNameLength) {
-    violations.push_back({std::string(field),
-                          absl::StrCat("at most ", kMaxDisplayNameLength,
-                                       " characters")});
+  if (text::CodePointCount(name) > kMaxDisplayNameLength) {
+    violations.push_back(
+        {std::string(field),
+         absl::StrCat("at most ", kMaxDisplayNameLength, " characters")});
   } else if (HasControlCharacters(name)) {
     violations.push_back({std::string(field), "contains control characters"});
   }

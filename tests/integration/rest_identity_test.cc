@@ -10,9 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gateway/api/api_config.h"
 #include "gateway/api/test_descriptor_set.h"
-#include "gateway/server/backends.h"
-#include "gateway/server/edge_handler.h"
-#include "gateway/server/http_server.h"
+#include "gateway/edge_app.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -86,36 +84,25 @@ class RestIdentityTest : public ::testing::Test {
     ASSERT_TRUE(app.ok()) << app.status();
     app_ = app->release();
 
-    auto channel =
-        grpc::CreateChannel(app_->grpc_target(), grpc::InsecureChannelCredentials());
-    std::shared_ptr<identity::v1::IdentityService::StubInterface> stub =
-        identity::v1::IdentityService::NewStub(channel);
-    jwks_ = new auth::JwksClient(stub);
-    api_keys_ = new auth::GrpcApiKeyVerifier(stub);
-    authenticator_ = new auth::Authenticator(jwks_, api_keys_);
-
-    auto config = gw::api::ApiConfig::FromFile(gw::api::TestDescriptorSetPath());
-    ASSERT_TRUE(config.ok()) << config.status();
-    holder_ = new gw::server::ConfigHolder();
-    holder_->Set(*config);
-    backends_ = new gw::server::ChannelBackends(
-        {{"fineprint.identity.v1.IdentityService", app_->grpc_target()}});
-    gw::server::EdgeOptions edge_options;
-    edge_options.auth_threads = 2;
-    edge_options.rate_limit.plans.free_per_minute = 30;
-    edge_options.rate_limit.public_per_ip_per_minute = 1000;
-    edge_ = new gw::server::EdgeHandler(holder_, backends_, authenticator_, edge_options);
-    gw::server::HttpServerOptions http_options;
-    http_options.host = "127.0.0.1";
-    http_options.port = 0;
-    http_options.threads = 2;
-    http_ = new gw::server::HttpServer(http_options, [](auto r, auto done, auto stream) {
-      edge_->Handle(std::move(r), std::move(done), std::move(stream));
-    });
-    ASSERT_TRUE(http_->Start().ok());
+    // The edge exactly as fineprint_edge assembles it.
+    gw::EdgeAppOptions edge;
+    edge.host.host = "127.0.0.1";
+    edge.host.admin_port = -1;
+    edge.descriptor_set = gw::api::TestDescriptorSetPath();
+    edge.backends = {absl::StrCat("fineprint.identity.v1.IdentityService=",
+                                  app_->grpc_target())};
+    edge.edge.auth_threads = 2;
+    edge.edge.rate_limit.plans.free_per_minute = 30;
+    edge.edge.rate_limit.public_per_ip_per_minute = 1000;
+    edge.http.host = "127.0.0.1";
+    edge.http.port = 0;
+    edge.http.threads = 2;
+    auto started = gw::EdgeApp::Start(edge);
+    ASSERT_TRUE(started.ok()) << started.status();
+    edge_ = started->release();
   }
 
-  static int port() { return http_->port(); }
+  static int port() { return edge_->http_port(); }
 
   static HttpReply SignUp(const std::string& email) {
     return Curl(port(), "POST", "/v1/auth:signUp",
@@ -124,13 +111,7 @@ class RestIdentityTest : public ::testing::Test {
   }
 
   static inline identity::IdentityApp* app_ = nullptr;
-  static inline auth::JwksClient* jwks_ = nullptr;
-  static inline auth::GrpcApiKeyVerifier* api_keys_ = nullptr;
-  static inline auth::Authenticator* authenticator_ = nullptr;
-  static inline gw::server::ConfigHolder* holder_ = nullptr;
-  static inline gw::server::ChannelBackends* backends_ = nullptr;
-  static inline gw::server::EdgeHandler* edge_ = nullptr;
-  static inline gw::server::HttpServer* http_ = nullptr;
+  static inline gw::EdgeApp* edge_ = nullptr;
 };
 
 TEST_F(RestIdentityTest, SignUpLoginRefreshGetMeListUsers) {

@@ -15,6 +15,7 @@
 #include "services/analysis/analyzer/negation.h"
 #include "services/analysis/analyzer/scoring.h"
 #include "services/analysis/analyzer/segmenter.h"
+#include "services/runtime/crypto/sha256.h"
 
 namespace fineprint::analysis {
 namespace {
@@ -117,14 +118,18 @@ struct Analyzer::Rules {
 std::string RulesHash(const Taxonomy& t) {
   if (!t.sha256_hex.empty()) return t.sha256_hex;
   std::string dump = absl::StrCat(t.version, "\n", t.negation_window, "\n");
-  auto add = [&dump](absl::string_view key, const std::vector<Pattern>& patterns) {
-    for (const Pattern& p : patterns) absl::StrAppend(&dump, key, " ", p.regex, "\n");
+  auto add = [&dump](absl::string_view key,
+                     const std::vector<Pattern>& patterns) {
+    for (const Pattern& p : patterns)
+      absl::StrAppend(&dump, key, " ", p.regex, "\n");
   };
-  for (const std::string& w : t.negation_cues) absl::StrAppend(&dump, "cue ", w, "\n");
+  for (const std::string& w : t.negation_cues)
+    absl::StrAppend(&dump, "cue ", w, "\n");
   for (const auto& phrase : t.negation_exemptions) {
     absl::StrAppend(&dump, "exempt ", absl::StrJoin(phrase, " "), "\n");
   }
-  for (const std::string& w : t.clause_breaks) absl::StrAppend(&dump, "break ", w, "\n");
+  for (const std::string& w : t.clause_breaks)
+    absl::StrAppend(&dump, "break ", w, "\n");
   add("global_aggravate", t.global_aggravators);
   add("global_mitigate", t.global_mitigators);
   for (const CategoryRules& c : t.categories) {
@@ -136,10 +141,11 @@ std::string RulesHash(const Taxonomy& t) {
     add("aggravate", c.aggravators);
     add("mitigate", c.mitigators);
   }
-  return Sha256Hex(dump);
+  return crypto::Sha256Hex(dump);
 }
 
-Analyzer::Analyzer(std::unique_ptr<const Rules> rules) : rules_(std::move(rules)) {
+Analyzer::Analyzer(std::unique_ptr<const Rules> rules)
+    : rules_(std::move(rules)) {
   const Taxonomy& t = rules_->taxonomy;
   version_ = absl::StrCat(t.version, "+", RulesHash(t).substr(0, 12), ".e",
                           kEngineRevision);
@@ -155,16 +161,25 @@ absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::CreateDefault() {
   return Create(*taxonomy);
 }
 
-absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const Taxonomy& taxonomy) {
+absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::CreateFromRulesFile(
+    const std::string& rules_file) {
+  if (rules_file.empty()) return CreateDefault();
+  absl::StatusOr<Taxonomy> taxonomy = LoadTaxonomyFile(rules_file);
+  if (!taxonomy.ok()) return taxonomy.status();
+  return Create(*taxonomy);
+}
+
+absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(
+    const Taxonomy& taxonomy) {
   if (taxonomy.categories.empty()) {
     return absl::InvalidArgumentError("taxonomy has no categories");
   }
   auto rules = std::make_unique<Rules>();
   rules->taxonomy = taxonomy;
-  rules->trigger_set = std::make_unique<RE2::Set>(PatternOptions(kSetMaxMem),
-                                                  RE2::UNANCHORED);
-  rules->modifier_set = std::make_unique<RE2::Set>(PatternOptions(kSetMaxMem),
-                                                   RE2::UNANCHORED);
+  rules->trigger_set =
+      std::make_unique<RE2::Set>(PatternOptions(kSetMaxMem), RE2::UNANCHORED);
+  rules->modifier_set =
+      std::make_unique<RE2::Set>(PatternOptions(kSetMaxMem), RE2::UNANCHORED);
   auto add_modifiers = [&](const std::vector<Pattern>& patterns, int category,
                            ModifierKind kind) -> absl::Status {
     for (const Pattern& p : patterns) {
@@ -179,7 +194,8 @@ absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const Taxonomy& taxon
   absl::Status status =
       add_modifiers(taxonomy.global_aggravators, -1, ModifierKind::kAggravate);
   if (status.ok()) {
-    status = add_modifiers(taxonomy.global_mitigators, -1, ModifierKind::kMitigate);
+    status =
+        add_modifiers(taxonomy.global_mitigators, -1, ModifierKind::kMitigate);
   }
   for (size_t i = 0; i < taxonomy.categories.size() && status.ok(); ++i) {
     const CategoryRules& c = taxonomy.categories[i];
@@ -198,11 +214,13 @@ absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const Taxonomy& taxon
   }
   if (!status.ok()) return status;
   if (!rules->trigger_set->Compile()) {
-    return absl::ResourceExhaustedError("trigger patterns too large to compile");
+    return absl::ResourceExhaustedError(
+        "trigger patterns too large to compile");
   }
   // An empty RE2::Set does not compile; the analyser then skips modifiers.
   if (!rules->modifiers.empty() && !rules->modifier_set->Compile()) {
-    return absl::ResourceExhaustedError("modifier patterns too large to compile");
+    return absl::ResourceExhaustedError(
+        "modifier patterns too large to compile");
   }
   NegationRules negation{taxonomy.negation_cues, taxonomy.negation_exemptions,
                          taxonomy.clause_breaks, taxonomy.negation_window};
@@ -210,12 +228,13 @@ absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const Taxonomy& taxon
   return std::unique_ptr<Analyzer>(new Analyzer(std::move(rules)));
 }
 
-void Analyzer::MatchTriggerSet(absl::string_view text, std::vector<int>* hits) const {
+void Analyzer::MatchTriggerSet(absl::string_view text,
+                               std::vector<int>* hits) const {
   MatchSet(*rules_->trigger_set, rules_->triggers.size(), text, *hits);
 }
 
-absl::StatusOr<AnalysisResult> Analyzer::Analyze(absl::string_view text,
-                                                 const AnalyzeOptions& options) const {
+absl::StatusOr<AnalysisResult> Analyzer::Analyze(
+    absl::string_view text, const AnalyzeOptions& options) const {
   AnalysisResult result;
   result.analyzer_version = version_;
   std::vector<Section> sections = SegmentText(text);
@@ -228,8 +247,8 @@ absl::StatusOr<AnalysisResult> Analyzer::Analyze(absl::string_view text,
       }
     }
     for (const TextRange& sentence : section.sentences) {
-      AnalyzeSentence(text, sentence.begin, sentence.end, section.title, options,
-                      result.findings);
+      AnalyzeSentence(text, sentence.begin, sentence.end, section.title,
+                      options, result.findings);
     }
     result.sentence_count += section.sentences.size();
   }
@@ -269,7 +288,8 @@ void Analyzer::AnalyzeSentence(absl::string_view text, size_t begin, size_t end,
     for (int h : modifier_hits) {
       const ModifierRule& m = r.modifiers[h];
       // The set's hit is exact; no need to locate a veto.
-      if (m.kind == ModifierKind::kSuppress) suppressed[m.category_index] = true;
+      if (m.kind == ModifierKind::kSuppress)
+        suppressed[m.category_index] = true;
     }
   }
 
@@ -281,14 +301,15 @@ void Analyzer::AnalyzeSentence(absl::string_view text, size_t begin, size_t end,
     bool negated;
     bool risky;
   };
-  absl::InlinedVector<absl::InlinedVector<Occurrence, 2>, kMaxCategory> occurrences(
-      categories);
+  absl::InlinedVector<absl::InlinedVector<Occurrence, 2>, kMaxCategory>
+      occurrences(categories);
   for (int h : hits) {
     const TriggerRule& t = r.triggers[h];
     if (suppressed[t.category_index]) continue;
     ForEachMatch(*t.re, s, /*overlapping=*/true, [&](size_t b, size_t e) {
       bool negated = !t.risky_negation && r.negation->IsNegated(s, b, e);
-      occurrences[t.category_index].push_back({b, e, negated, t.risky_negation});
+      occurrences[t.category_index].push_back(
+          {b, e, negated, t.risky_negation});
       // Later occurrences of this trigger cannot be the earliest finding.
       return !negated;
     });
@@ -303,13 +324,15 @@ void Analyzer::AnalyzeSentence(absl::string_view text, size_t begin, size_t end,
   for (size_t ci = 0; ci < occurrences.size(); ++ci) {
     scopes.clear();
     for (const Occurrence& n : occurrences[ci]) {
-      if (n.negated) scopes.push_back({n.begin, r.negation->ClauseEnd(s, n.begin)});
+      if (n.negated)
+        scopes.push_back({n.begin, r.negation->ClauseEnd(s, n.begin)});
     }
     for (const Occurrence& o : occurrences[ci]) {
       if (o.negated) continue;
       bool in_scope = false;
       for (const TextRange& scope : scopes) {
-        in_scope = in_scope || (!o.risky && scope.begin <= o.begin && o.begin < scope.end);
+        in_scope = in_scope ||
+                   (!o.risky && scope.begin <= o.begin && o.begin < scope.end);
       }
       Located& best = located[ci];
       if (!in_scope && (!best.found || o.begin < best.begin ||
@@ -352,13 +375,15 @@ void Analyzer::AnalyzeSentence(absl::string_view text, size_t begin, size_t end,
                                 !f.mitigators.empty());
     f.match_start = begin + loc.begin;
     f.match_end = begin + loc.end;
-    TextRange quote = QuoteRange(text, {begin, end}, {f.match_start, f.match_end},
-                                 options.max_quote_bytes);
+    TextRange quote =
+        QuoteRange(text, {begin, end}, {f.match_start, f.match_end},
+                   options.max_quote_bytes);
     f.start = quote.begin;
     f.end = quote.end;
     f.quote = std::string(text.substr(quote.begin, quote.size()));
     f.section = std::string(section);
-    f.explanation = ExplainSeverity(rules.explanation, f.aggravators, f.mitigators);
+    f.explanation =
+        ExplainSeverity(rules.explanation, f.aggravators, f.mitigators);
     findings.push_back(std::move(f));
   }
 }

@@ -38,18 +38,24 @@ struct AnalyzeOptions {
 class Analyzer {
  public:
   // INVALID_ARGUMENT if a pattern does not compile or the taxonomy is empty.
-  static absl::StatusOr<std::unique_ptr<Analyzer>> Create(const Taxonomy& taxonomy);
+  static absl::StatusOr<std::unique_ptr<Analyzer>> Create(
+      const Taxonomy& taxonomy);
   // With the taxonomy embedded in the binary.
   static absl::StatusOr<std::unique_ptr<Analyzer>> CreateDefault();
+  // With the taxonomy in `rules_file`, or the embedded one if it is empty:
+  // for the tools that measure candidate rules.
+  static absl::StatusOr<std::unique_ptr<Analyzer>> CreateFromRulesFile(
+      const std::string& rules_file);
 
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
   ~Analyzer();
 
   // Fails only with CANCELLED (from the progress callback). The text should
-  // be valid UTF-8 (see utf8.h); invalid bytes are analysed as they are.
-  absl::StatusOr<AnalysisResult> Analyze(absl::string_view text,
-                                         const AnalyzeOptions& options = {}) const;
+  // be valid UTF-8 (see services/runtime/text/utf8.h); invalid bytes are
+  // analysed as they are.
+  absl::StatusOr<AnalysisResult> Analyze(
+      absl::string_view text, const AnalyzeOptions& options = {}) const;
 
   // "<taxonomy version>+<first 12 hex of the data's SHA-256>.e<revision>",
   // e.g. "rules-v1+3f2a9c1b7d4e.e1".

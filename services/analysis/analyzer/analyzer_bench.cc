@@ -2,7 +2,8 @@
 // built from the test corpus, against a baseline: the bare trigger RE2::Set
 // scanning the same bytes (the floor any set-based design pays).
 //
-//   bazel run -c opt //services/analysis/analyzer:analyzer_bench [-- RULES_FILE]
+//   bazel run -c opt //services/analysis/analyzer:analyzer_bench [--
+//   RULES_FILE]
 //
 // Documents are generated deterministically: corpus documents are
 // concatenated in shuffled order with renumbered headings and renamed
@@ -60,9 +61,11 @@ std::vector<std::string> LoadCorpus() {
   return docs;
 }
 
-std::vector<std::string> GenerateDocuments(const std::vector<std::string>& corpus) {
-  static const char* kNames[] = {"Acme", "Globex", "Initech", "Umbrella", "Hooli",
-                                 "Vandelay", "Stark", "Wayne", "Tyrell", "Cyberdyne"};
+std::vector<std::string> GenerateDocuments(
+    const std::vector<std::string>& corpus) {
+  static const char* kNames[] = {"Acme",   "Globex",   "Initech", "Umbrella",
+                                 "Hooli",  "Vandelay", "Stark",   "Wayne",
+                                 "Tyrell", "Cyberdyne"};
   std::mt19937 rng(20250301);
   std::vector<std::string> docs;
   for (int d = 0; d < kDocuments; ++d) {
@@ -72,9 +75,12 @@ std::vector<std::string> GenerateDocuments(const std::vector<std::string>& corpu
     while (doc.size() < target) {
       const std::string& src = corpus[rng() % corpus.size()];
       const char* name = kNames[rng() % std::size(kNames)];
-      std::string varied = absl::StrReplaceAll(
-          src, {{"CloudLedger", name}, {"Pixelgram", name}, {"StreamNest", name},
-                {"Craftloop", name}, {"PulseTrack", name}, {"SnapDeal", name}});
+      std::string varied = absl::StrReplaceAll(src, {{"CloudLedger", name},
+                                                     {"Pixelgram", name},
+                                                     {"StreamNest", name},
+                                                     {"Craftloop", name},
+                                                     {"PulseTrack", name},
+                                                     {"SnapDeal", name}});
       absl::StrAppend(&doc, "\n\nPART ", part++, "\n\n", varied);
     }
     docs.push_back(std::move(doc));
@@ -87,7 +93,8 @@ std::vector<std::string> GenerateDocuments(const std::vector<std::string>& corpu
 double ThreadCpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  return static_cast<double>(ts.tv_sec) +
+         static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 struct Rate {
@@ -116,8 +123,8 @@ Rate Throughput(const std::vector<std::string>& docs, Fn fn) {
 }
 
 void Print(const char* label, Rate rate) {
-  std::printf("%-50s %7.1f MB/s best  %7.1f MB/s median\n", label, rate.best_mbps,
-              rate.median_mbps);
+  std::printf("%-50s %7.1f MB/s best  %7.1f MB/s median\n", label,
+              rate.best_mbps, rate.median_mbps);
 }
 
 }  // namespace
@@ -129,13 +136,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // An optional rules file measures a candidate taxonomy instead.
-  absl::StatusOr<fa::Taxonomy> taxonomy =
-      argc > 1 ? fa::LoadTaxonomyFile(argv[1]) : fa::DefaultTaxonomy();
-  if (!taxonomy.ok()) {
-    std::fprintf(stderr, "%s\n", taxonomy.status().ToString().c_str());
-    return 1;
-  }
-  auto analyzer = fa::Analyzer::Create(*taxonomy);
+  auto analyzer = fa::Analyzer::CreateFromRulesFile(argc > 1 ? argv[1] : "");
   if (!analyzer.ok()) {
     std::fprintf(stderr, "%s\n", analyzer.status().ToString().c_str());
     return 1;
@@ -145,11 +146,13 @@ int main(int argc, char** argv) {
   size_t findings = 0;
   for (const std::string& doc : docs) {
     total += doc.size();
-    findings += (*analyzer)->Analyze(doc)->findings.size();  // also warms the DFAs
+    findings +=
+        (*analyzer)->Analyze(doc)->findings.size();  // also warms the DFAs
   }
   std::printf("analyser %s\n", (*analyzer)->version().c_str());
-  std::printf("documents: %zu, %.1f KB average, %zu bytes total, %zu findings\n",
-              docs.size(), total / 1024.0 / docs.size(), total, findings);
+  std::printf(
+      "documents: %zu, %.1f KB average, %zu bytes total, %zu findings\n",
+      docs.size(), total / 1024.0 / docs.size(), total, findings);
 
   std::vector<int> hits;
   Rate baseline = Throughput(docs, [&](const std::string& doc) {
@@ -162,8 +165,8 @@ int main(int argc, char** argv) {
   Rate per_sentence = Throughput(docs, [&](const std::string& doc) {
     for (const fa::Section& section : fa::SegmentText(doc)) {
       for (const fa::TextRange& r : section.sentences) {
-        (*analyzer)->MatchTriggerSet(absl::string_view(doc).substr(r.begin, r.size()),
-                                     &hits);
+        (*analyzer)->MatchTriggerSet(
+            absl::string_view(doc).substr(r.begin, r.size()), &hits);
         sink += hits.size();
       }
     }
@@ -175,8 +178,9 @@ int main(int argc, char** argv) {
   Print("stage: segmentation only", segmented);
   Print("stage: segmentation + trigger set per sentence", per_sentence);
   Print("analyser: Analyze() end to end", analysed);
-  std::printf("ratio analyser/baseline: %.2f best, %.2f median (1 thread, CPU time)\n",
-              analysed.best_mbps / baseline.best_mbps,
-              analysed.median_mbps / baseline.median_mbps);
+  std::printf(
+      "ratio analyser/baseline: %.2f best, %.2f median (1 thread, CPU time)\n",
+      analysed.best_mbps / baseline.best_mbps,
+      analysed.median_mbps / baseline.median_mbps);
   return sink == 0 ? 1 : 0;
 }

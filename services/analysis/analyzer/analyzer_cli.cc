@@ -20,13 +20,7 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[1], std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  absl::StatusOr<fa::Taxonomy> taxonomy =
-      argc > 2 ? fa::LoadTaxonomyFile(argv[2]) : fa::DefaultTaxonomy();
-  if (!taxonomy.ok()) {
-    std::fprintf(stderr, "%s\n", taxonomy.status().ToString().c_str());
-    return 1;
-  }
-  auto analyzer = fa::Analyzer::Create(*taxonomy);
+  auto analyzer = fa::Analyzer::CreateFromRulesFile(argc > 2 ? argv[2] : "");
   if (!analyzer.ok()) {
     std::fprintf(stderr, "%s\n", analyzer.status().ToString().c_str());
     return 1;
@@ -35,13 +29,14 @@ int main(int argc, char** argv) {
   if (!result.ok()) return 1;
   std::printf("version %s score %d grade %c sections %zu sentences %zu\n",
               result->analyzer_version.c_str(), result->score,
-              "?ABCDE"[static_cast<int>(result->grade)], result->section_count,
-              result->sentence_count);
+              "?ABCDE"[static_cast<int>(result->grade)],
+              result -> section_count, result -> sentence_count);
   for (const fa::Finding& f : result->findings) {
     std::printf("%s\t%s\t[%zu,%zu)\t[%s]\n  %s\n  %s\n",
                 std::string(fa::CategoryName(f.category)).c_str(),
-                std::string(fa::SeverityName(f.severity)).c_str(), f.start, f.end,
-                f.section.c_str(), f.quote.c_str(), f.explanation.c_str());
+                std::string(fa::SeverityName(f.severity)).c_str(), f.start,
+                f.end, f.section.c_str(), f.quote.c_str(),
+                f.explanation.c_str());
   }
   return 0;
 }

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "services/analysis/analyzer/utf8.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::analysis {
 namespace {
@@ -25,17 +25,18 @@ class AnalyzerTest : public ::testing::Test {
     analyzer_ = nullptr;
   }
 
-  static AnalysisResult Run(absl::string_view text, const AnalyzeOptions& options = {}) {
+  static AnalysisResult Run(absl::string_view text,
+                            const AnalyzeOptions& options = {}) {
     absl::StatusOr<AnalysisResult> result = analyzer_->Analyze(text, options);
     EXPECT_TRUE(result.ok()) << result.status();
-    const bool valid = IsValidUtf8(text);
+    const bool valid = text::IsValidUtf8(text);
     for (const Finding& f : result->findings) {
       EXPECT_EQ(f.quote, text.substr(f.start, f.end - f.start));
       EXPECT_LE(f.start, f.match_start);
       EXPECT_LE(f.match_end, f.end);
       // Quotes never cut a character in two.
       if (valid) {
-        EXPECT_TRUE(IsValidUtf8(f.quote)) << f.quote;
+        EXPECT_TRUE(text::IsValidUtf8(f.quote)) << f.quote;
       }
     }
     return *std::move(result);
@@ -73,17 +74,23 @@ TEST_F(AnalyzerTest, VersionNamesRulesAndDataHash) {
   const std::string& v = analyzer_->version();
   EXPECT_TRUE(absl::StartsWith(v, "rules-v1+")) << v;
   EXPECT_TRUE(absl::EndsWith(v, absl::StrCat(".e", kEngineRevision))) << v;
-  EXPECT_NE(v.find(analyzer_->taxonomy().sha256_hex.substr(0, 12)), std::string::npos);
+  EXPECT_NE(v.find(analyzer_->taxonomy().sha256_hex.substr(0, 12)),
+            std::string::npos);
 }
 
 TEST_F(AnalyzerTest, NegatedClausesAreNotFindings) {
   EXPECT_TRUE(Categories("We do not sell your personal data.").empty());
   EXPECT_TRUE(Categories("We will never share your personal information with "
-                         "advertisers or data brokers.").empty());
+                         "advertisers or data brokers.")
+                  .empty());
   EXPECT_TRUE(Categories("There is no binding arbitration.").empty());
-  EXPECT_TRUE(Categories("You are not required to arbitrate disputes.").empty());
-  EXPECT_TRUE(Categories("We will not terminate your account without notice.").empty());
-  EXPECT_TRUE(Categories("Nothing in these terms limits our liability for fraud.").empty());
+  EXPECT_TRUE(
+      Categories("You are not required to arbitrate disputes.").empty());
+  EXPECT_TRUE(
+      Categories("We will not terminate your account without notice.").empty());
+  EXPECT_TRUE(
+      Categories("Nothing in these terms limits our liability for fraud.")
+          .empty());
 }
 
 TEST_F(AnalyzerTest, PositiveForms) {
@@ -101,18 +108,21 @@ TEST_F(AnalyzerTest, RiskyNegationIsAFinding) {
   EXPECT_EQ(Categories("In no event shall we be liable for lost data."),
             std::vector<Category>{Category::kLiabilityLimitation});
   // Not a refund refusal: the negation belongs to another clause.
-  EXPECT_TRUE(Categories("If you are not satisfied, we will refund you.").empty());
+  EXPECT_TRUE(
+      Categories("If you are not satisfied, we will refund you.").empty());
 }
 
 TEST_F(AnalyzerTest, NegationDoesNotCrossClauses) {
-  EXPECT_EQ(Categories("We do not sell your personal data, but we share it with "
-                       "our marketing partners."),
-            std::vector<Category>{Category::kDataSaleOrSharing});
+  EXPECT_EQ(
+      Categories("We do not sell your personal data, but we share it with "
+                 "our marketing partners."),
+      std::vector<Category>{Category::kDataSaleOrSharing});
 }
 
 TEST_F(AnalyzerTest, AggravatorsRaiseSeverity) {
   AnalysisResult plain = Run("We may change our fees.");
-  AnalysisResult harsh = Run("We may change our fees at any time in our sole discretion.");
+  AnalysisResult harsh =
+      Run("We may change our fees at any time in our sole discretion.");
   const Finding* p = Find(plain, Category::kPriceChangesWithoutNotice);
   const Finding* h = Find(harsh, Category::kPriceChangesWithoutNotice);
   ASSERT_NE(p, nullptr);
@@ -122,7 +132,8 @@ TEST_F(AnalyzerTest, AggravatorsRaiseSeverity) {
   EXPECT_EQ(h->base_severity, Severity::kMedium);
   EXPECT_EQ(h->aggravators,
             (std::vector<std::string>{"at any time", "sole discretion"}));
-  EXPECT_TRUE(absl::StrContains(h->explanation, "Severity raised by \"at any time\""))
+  EXPECT_TRUE(
+      absl::StrContains(h->explanation, "Severity raised by \"at any time\""))
       << h->explanation;
   EXPECT_LT(harsh.score, plain.score);
 }
@@ -145,19 +156,24 @@ TEST_F(AnalyzerTest, LongestOverlappingModifierWins) {
 }
 
 TEST_F(AnalyzerTest, NegatedMitigatorDoesNotMitigate) {
-  const AnalysisResult with = Run("We share your personal data with advertisers; "
-                                  "you may opt out.");
-  const AnalysisResult without = Run("We share your personal data with advertisers "
-                                     "and you cannot opt out.");
+  const AnalysisResult with =
+      Run("We share your personal data with advertisers; "
+          "you may opt out.");
+  const AnalysisResult without =
+      Run("We share your personal data with advertisers "
+          "and you cannot opt out.");
   ASSERT_NE(Find(without, Category::kDataSaleOrSharing), nullptr);
-  EXPECT_EQ(Find(without, Category::kDataSaleOrSharing)->severity, Severity::kHigh);
+  EXPECT_EQ(Find(without, Category::kDataSaleOrSharing)->severity,
+            Severity::kHigh);
   ASSERT_NE(Find(with, Category::kDataSaleOrSharing), nullptr);
-  EXPECT_EQ(Find(with, Category::kDataSaleOrSharing)->severity, Severity::kMedium);
+  EXPECT_EQ(Find(with, Category::kDataSaleOrSharing)->severity,
+            Severity::kMedium);
 }
 
 TEST_F(AnalyzerTest, FindingsCarrySectionAndOffsets) {
   std::string text =
-      "Intro.\n\n## 4. Payments\n\nPrices are fine. All fees are non-refundable.\n";
+      "Intro.\n\n## 4. Payments\n\nPrices are fine. All fees are "
+      "non-refundable.\n";
   AnalysisResult r = Run(text);
   ASSERT_EQ(r.findings.size(), 1u);
   const Finding& f = r.findings[0];
@@ -165,14 +181,16 @@ TEST_F(AnalyzerTest, FindingsCarrySectionAndOffsets) {
   EXPECT_EQ(f.section, "4. Payments");
   EXPECT_EQ(f.quote, "All fees are non-refundable.");
   EXPECT_EQ(f.start, text.find("All fees"));
-  EXPECT_EQ(text.substr(f.match_start, f.match_end - f.match_start), "non-refundable");
+  EXPECT_EQ(text.substr(f.match_start, f.match_end - f.match_start),
+            "non-refundable");
   EXPECT_FALSE(f.explanation.empty());
 }
 
 TEST_F(AnalyzerTest, OrderIsSeverityThenPosition) {
-  AnalysisResult r = Run(
-      "All fees are non-refundable. Disputes go to binding arbitration. "
-      "These terms are governed by the laws of Delaware. Fees are non-refundable.");
+  AnalysisResult r =
+      Run("All fees are non-refundable. Disputes go to binding arbitration. "
+          "These terms are governed by the laws of Delaware. Fees are "
+          "non-refundable.");
   ASSERT_EQ(r.findings.size(), 4u);
   EXPECT_EQ(r.findings[0].category, Category::kBindingArbitration);
   EXPECT_EQ(r.findings[1].category, Category::kNoRefunds);
@@ -185,9 +203,10 @@ TEST_F(AnalyzerTest, OrderIsSeverityThenPosition) {
 
 TEST_F(AnalyzerTest, LongSentencesAreQuotedAsAWindow) {
   std::string filler;
-  for (int i = 0; i < 60; ++i) absl::StrAppend(&filler, "and the café keeps going ");
-  std::string text = absl::StrCat("Blah ", filler, "so all fees are non-refundable ",
-                                  filler, "end.");
+  for (int i = 0; i < 60; ++i)
+    absl::StrAppend(&filler, "and the café keeps going ");
+  std::string text = absl::StrCat(
+      "Blah ", filler, "so all fees are non-refundable ", filler, "end.");
   AnalyzeOptions options;
   options.max_quote_bytes = 200;
   AnalysisResult r = Run(text, options);
@@ -202,9 +221,11 @@ TEST_F(AnalyzerTest, LongSentencesAreQuotedAsAWindow) {
 TEST_F(AnalyzerTest, DeterministicAcrossRunsAndThreads) {
   std::string text;
   for (int i = 0; i < 20; ++i) {
-    absl::StrAppend(&text, "## Part ", i, "\n\nWe may change these terms at any time. "
-                    "We sell your personal data to data brokers. Fees are "
-                    "non-refundable. We do not track you across other websites.\n\n");
+    absl::StrAppend(
+        &text, "## Part ", i,
+        "\n\nWe may change these terms at any time. "
+        "We sell your personal data to data brokers. Fees are "
+        "non-refundable. We do not track you across other websites.\n\n");
   }
   AnalysisResult first = Run(text);
   ASSERT_EQ(first.findings.size(), 60u);
@@ -222,8 +243,9 @@ TEST_F(AnalyzerTest, DeterministicAcrossRunsAndThreads) {
         for (size_t k = 0; k < r->findings.size(); ++k) {
           const Finding& a = r->findings[k];
           const Finding& b = first.findings[k];
-          if (a.category != b.category || a.start != b.start || a.end != b.end ||
-              a.severity != b.severity || a.explanation != b.explanation) {
+          if (a.category != b.category || a.start != b.start ||
+              a.end != b.end || a.severity != b.severity ||
+              a.explanation != b.explanation) {
             ++mismatches;
           }
         }
@@ -306,7 +328,8 @@ TEST_F(AnalyzerTest, CreateRejectsEmptyTaxonomyAndBadPatterns) {
 }
 
 TEST_F(AnalyzerTest, InvalidUtf8DoesNotCrash) {
-  std::string text = "All fees are non-refundable \xFF\xFE. We sell your personal data \xC0.";
+  std::string text =
+      "All fees are non-refundable \xFF\xFE. We sell your personal data \xC0.";
   AnalysisResult r = Run(text);
   EXPECT_FALSE(r.findings.empty());
 }
@@ -316,8 +339,9 @@ TEST_F(AnalyzerTest, RunOnInputStaysTractable) {
   // it into bounded pieces, so this takes milliseconds, not minutes.
   std::string text;
   while (text.size() < 600000) {
-    text += "we do not sell your personal data to advertisers and all fees are "
-            "non-refundable and we may change these terms at any time ";
+    text +=
+        "we do not sell your personal data to advertisers and all fees are "
+        "non-refundable and we may change these terms at any time ";
   }
   AnalysisResult r = Run(text);
   EXPECT_GT(r.findings.size(), 100u);

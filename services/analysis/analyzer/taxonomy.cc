@@ -1,7 +1,5 @@
 #include "services/analysis/analyzer/taxonomy.h"
 
-#include <sodium.h>
-
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -13,27 +11,20 @@
 #include "absl/strings/str_split.h"
 #include "re2/re2.h"
 #include "services/analysis/analyzer/embedded_taxonomy.h"
+#include "services/runtime/crypto/sha256.h"
 
 namespace fineprint::analysis {
 namespace {
 
 constexpr std::array<absl::string_view, kMaxCategory + 1> kCategoryNames = {
-    "FINDING_CATEGORY_UNSPECIFIED",
-    "BINDING_ARBITRATION",
-    "CLASS_ACTION_WAIVER",
-    "AUTOMATIC_RENEWAL",
-    "UNILATERAL_CHANGES",
-    "DATA_SALE_OR_SHARING",
-    "INDEFINITE_DATA_RETENTION",
-    "TRACKING_AND_PROFILING",
-    "BROAD_CONTENT_LICENSE",
-    "LIABILITY_LIMITATION",
-    "USER_INDEMNIFICATION",
-    "TERMINATION_WITHOUT_NOTICE",
-    "DISTANT_GOVERNING_LAW",
-    "NO_REFUNDS",
-    "ACCOUNT_DELETION_OBSTACLES",
-    "PRICE_CHANGES_WITHOUT_NOTICE",
+    "FINDING_CATEGORY_UNSPECIFIED", "BINDING_ARBITRATION",
+    "CLASS_ACTION_WAIVER",          "AUTOMATIC_RENEWAL",
+    "UNILATERAL_CHANGES",           "DATA_SALE_OR_SHARING",
+    "INDEFINITE_DATA_RETENTION",    "TRACKING_AND_PROFILING",
+    "BROAD_CONTENT_LICENSE",        "LIABILITY_LIMITATION",
+    "USER_INDEMNIFICATION",         "TERMINATION_WITHOUT_NOTICE",
+    "DISTANT_GOVERNING_LAW",        "NO_REFUNDS",
+    "ACCOUNT_DELETION_OBSTACLES",   "PRICE_CHANGES_WITHOUT_NOTICE",
 };
 
 constexpr std::array<absl::string_view, 5> kSeverityNames = {
@@ -136,7 +127,8 @@ absl::Status ApplyHeaderKey(absl::string_view key, absl::string_view value,
   if (key == "global_aggravate") target = &taxonomy.global_aggravators;
   if (key == "global_mitigate") target = &taxonomy.global_mitigators;
   if (target == nullptr) {
-    return LineError(line, absl::StrCat("unknown key before categories: ", key));
+    return LineError(line,
+                     absl::StrCat("unknown key before categories: ", key));
   }
   Pattern pattern{std::string(value), line};
   absl::Status status = CheckRegex(pattern.regex, line);
@@ -190,7 +182,7 @@ std::optional<Severity> SeverityFromName(absl::string_view name) {
 
 absl::StatusOr<Taxonomy> ParseTaxonomy(absl::string_view text) {
   Taxonomy taxonomy;
-  taxonomy.sha256_hex = Sha256Hex(text);
+  taxonomy.sha256_hex = crypto::Sha256Hex(text);
   bool saw_format = false;
   bool seen[kMaxCategory + 1] = {};
   int block_line = 0;
@@ -217,7 +209,8 @@ absl::StatusOr<Taxonomy> ParseTaxonomy(absl::string_view text) {
         return LineError(line_number, absl::StrCat("unknown category ", value));
       }
       if (seen[static_cast<int>(*category)]) {
-        return LineError(line_number, absl::StrCat("duplicate category ", value));
+        return LineError(line_number,
+                         absl::StrCat("duplicate category ", value));
       }
       seen[static_cast<int>(*category)] = true;
       taxonomy.categories.emplace_back().category = *category;
@@ -227,8 +220,8 @@ absl::StatusOr<Taxonomy> ParseTaxonomy(absl::string_view text) {
     if (taxonomy.categories.empty()) {
       status = ApplyHeaderKey(key, value, line_number, taxonomy, saw_format);
     } else {
-      status = ApplyCategoryKey(key, value, line_number,
-                                taxonomy.categories.back());
+      status =
+          ApplyCategoryKey(key, value, line_number, taxonomy.categories.back());
     }
     if (!status.ok()) return status;
   }
@@ -239,7 +232,8 @@ absl::StatusOr<Taxonomy> ParseTaxonomy(absl::string_view text) {
   if (taxonomy.categories.empty()) {
     return absl::InvalidArgumentError("taxonomy: no categories");
   }
-  absl::Status status = ValidateCategory(taxonomy.categories.back(), block_line);
+  absl::Status status =
+      ValidateCategory(taxonomy.categories.back(), block_line);
   if (!status.ok()) return status;
   return taxonomy;
 }
@@ -260,22 +254,6 @@ absl::string_view EmbeddedTaxonomyText() {
 
 absl::StatusOr<Taxonomy> DefaultTaxonomy() {
   return ParseTaxonomy(EmbeddedTaxonomyText());
-}
-
-std::string Sha256Hex(absl::string_view data) {
-  // Idempotent and thread-safe; selects the fastest implementation.
-  if (sodium_init() < 0) return "";
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * sizeof(digest));
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
 }
 
 }  // namespace fineprint::analysis

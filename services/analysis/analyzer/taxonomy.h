@@ -109,9 +109,6 @@ absl::StatusOr<Taxonomy> LoadTaxonomyFile(const std::string& path);
 absl::string_view EmbeddedTaxonomyText();
 absl::StatusOr<Taxonomy> DefaultTaxonomy();
 
-// Lowercase hex SHA-256.
-std::string Sha256Hex(absl::string_view data);
-
 }  // namespace fineprint::analysis
 
 #endif  // FINEPRINT_SERVICES_ANALYSIS_ANALYZER_TAXONOMY_H_

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/runtime/crypto/sha256.h"
 
 namespace fineprint::analysis {
 namespace {
@@ -42,7 +43,7 @@ TEST(TaxonomyTest, EmbeddedTextIsTheDataFile) {
       std::string(srcdir) +
       "/fineprint/services/analysis/analyzer/taxonomy/v1/taxonomy.rules");
   ASSERT_TRUE(from_file.ok()) << from_file.status();
-  EXPECT_EQ(from_file->sha256_hex, Sha256Hex(EmbeddedTaxonomyText()));
+  EXPECT_EQ(from_file->sha256_hex, crypto::Sha256Hex(EmbeddedTaxonomyText()));
 }
 
 TEST(TaxonomyTest, ParsesMinimalFile) {
@@ -56,7 +57,7 @@ TEST(TaxonomyTest, ParsesMinimalFile) {
   ASSERT_EQ(c.triggers.size(), 1u);
   EXPECT_EQ(c.triggers[0].regex, "\\bnon-?refundable\\b");
   EXPECT_EQ(c.triggers[0].line, 6);
-  EXPECT_EQ(taxonomy->sha256_hex, Sha256Hex(kMinimal));
+  EXPECT_EQ(taxonomy->sha256_hex, crypto::Sha256Hex(kMinimal));
 }
 
 TEST(TaxonomyTest, ParsesHeaderKeysAndMultiLineExplanations) {
@@ -66,10 +67,12 @@ TEST(TaxonomyTest, ParsesHeaderKeysAndMultiLineExplanations) {
       "clause_break but\nglobal_aggravate \\bat any time\\b\n"
       "global_mitigate \\bopt out\\b\n"
       "category NO_REFUNDS\nseverity LOW\nexplanation One\nexplanation two.\n"
-      "risky_negation \\bnot refundable\\b\nsuppress x\naggravate y\nmitigate z\n");
+      "risky_negation \\bnot refundable\\b\nsuppress x\naggravate y\nmitigate "
+      "z\n");
   ASSERT_TRUE(taxonomy.ok()) << taxonomy.status();
   EXPECT_EQ(taxonomy->negation_window, 3);
-  EXPECT_EQ(taxonomy->negation_cues, (std::vector<std::string>{"not", "never"}));
+  EXPECT_EQ(taxonomy->negation_cues,
+            (std::vector<std::string>{"not", "never"}));
   ASSERT_EQ(taxonomy->negation_exemptions.size(), 1u);
   EXPECT_EQ(taxonomy->negation_exemptions[0],
             (std::vector<std::string>{"not", "limited"}));
@@ -87,20 +90,28 @@ void ExpectError(const std::string& text, const std::string& fragment) {
 }
 
 TEST(TaxonomyTest, RejectsMalformedFiles) {
-  ExpectError("version v\ncategory NO_REFUNDS\nseverity LOW\nexplanation e\ntrigger x\n",
-              "format");
-  ExpectError(std::string(kMinimal) + "trigger (unclosed\n", "line 7: bad pattern");
+  ExpectError(
+      "version v\ncategory NO_REFUNDS\nseverity LOW\nexplanation e\ntrigger "
+      "x\n",
+      "format");
+  ExpectError(std::string(kMinimal) + "trigger (unclosed\n",
+              "line 7: bad pattern");
   ExpectError(std::string(kMinimal) + "colour red\n", "line 7: unknown key");
   ExpectError(std::string(kMinimal) + "category NO_REFUNDS\n", "duplicate");
-  ExpectError(std::string(kMinimal) + "category NOT_A_THING\n", "unknown category");
-  ExpectError(std::string(kMinimal) + "severity HIGH\n", "severity given twice");
+  ExpectError(std::string(kMinimal) + "category NOT_A_THING\n",
+              "unknown category");
+  ExpectError(std::string(kMinimal) + "severity HIGH\n",
+              "severity given twice");
   ExpectError(std::string(kMinimal) + "severity\n", "missing value");
-  ExpectError("format 1\nversion v\ncategory NO_REFUNDS\nexplanation e\ntrigger x\n",
-              "no severity");
-  ExpectError("format 1\nversion v\ncategory NO_REFUNDS\nseverity LOW\ntrigger x\n",
-              "no explanation");
-  ExpectError("format 1\nversion v\ncategory NO_REFUNDS\nseverity LOW\nexplanation e\n",
-              "no trigger");
+  ExpectError(
+      "format 1\nversion v\ncategory NO_REFUNDS\nexplanation e\ntrigger x\n",
+      "no severity");
+  ExpectError(
+      "format 1\nversion v\ncategory NO_REFUNDS\nseverity LOW\ntrigger x\n",
+      "no explanation");
+  ExpectError(
+      "format 1\nversion v\ncategory NO_REFUNDS\nseverity LOW\nexplanation e\n",
+      "no trigger");
   ExpectError("format 2\n", "unsupported format");
   ExpectError("format 1\nversion v\n", "no categories");
   ExpectError("format 1\nnegation_window 0\n", "negation_window");
@@ -120,11 +131,6 @@ TEST(TaxonomyTest, NamesRoundTrip) {
   EXPECT_FALSE(CategoryFromName("FINDING_CATEGORY_UNSPECIFIED").has_value());
   EXPECT_EQ(SeverityFromName("CRITICAL"), Severity::kCritical);
   EXPECT_FALSE(SeverityFromName("SEVERITY_UNSPECIFIED").has_value());
-}
-
-TEST(TaxonomyTest, Sha256KnownVector) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace

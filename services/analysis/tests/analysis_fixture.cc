@@ -1,10 +1,7 @@
 #include "services/analysis/tests/analysis_fixture.h"
 
-#include <atomic>
-
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
-#include "services/runtime/db/transaction.h"
+#include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
 
 namespace fineprint::analysis::testing {
@@ -28,8 +25,8 @@ void AnalysisTest::StartApps(std::function<void(AnalysisAppOptions&)> customize,
   auto identity = identity::IdentityApp::Start(id_options);
   ASSERT_TRUE(identity.ok()) << identity.status();
   identity_ = *std::move(identity);
-  identity_stub_ = idv1::IdentityService::NewStub(
-      grpc::CreateChannel(identity_->grpc_target(), grpc::InsecureChannelCredentials()));
+  identity_stub_ = fineprint::testing::ConnectInsecure<idv1::IdentityService>(
+      identity_->grpc_target());
 
   auto dsn = fineprint::testing::NewTestDatabase("analysis");
   ASSERT_TRUE(dsn.ok()) << dsn.status();
@@ -44,8 +41,8 @@ void AnalysisTest::StartApps(std::function<void(AnalysisAppOptions&)> customize,
   auto app = AnalysisApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
   app_ = *std::move(app);
-  stub_ = v1::AnalysisService::NewStub(
-      grpc::CreateChannel(app_->grpc_target(), grpc::InsecureChannelCredentials()));
+  stub_ = fineprint::testing::ConnectInsecure<v1::AnalysisService>(
+      app_->grpc_target());
 }
 
 void AnalysisTest::TearDownTestSuite() {
@@ -57,16 +54,12 @@ void AnalysisTest::TearDownTestSuite() {
 
 std::unique_ptr<grpc::ClientContext> AnalysisTest::Ctx(const std::string& token,
                                                        int seconds) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
+  return fineprint::testing::ClientContext(token, absl::Seconds(seconds));
 }
 
 Account AnalysisTest::SignUp(absl::string_view tag) {
-  static std::atomic<int> n{0};
   idv1::SignUpRequest req;
-  req.set_email(absl::StrCat(tag, ".", getpid(), ".", n++, "@example.com"));
+  req.set_email(fineprint::testing::UniqueEmail(tag));
   req.set_password("correct horse battery staple");
   req.set_display_name("Test");
   idv1::SignUpResponse resp;
@@ -85,7 +78,8 @@ void AnalysisTest::ChangePlan(Account& owner, idv1::Plan plan) {
   idv1::ChangePlanRequest req;
   req.set_name(owner.org.name());
   req.set_plan(plan);
-  grpc::Status s = identity_stub_->ChangePlan(Ctx(owner.token).get(), req, &owner.org);
+  grpc::Status s =
+      identity_stub_->ChangePlan(Ctx(owner.token).get(), req, &owner.org);
   ASSERT_TRUE(s.ok()) << s.error_message();
   idv1::LoginRequest login;
   login.set_email(owner.user.email());
@@ -97,17 +91,17 @@ void AnalysisTest::ChangePlan(Account& owner, idv1::Plan plan) {
 }
 
 Account AnalysisTest::AddUser(const Account& owner, idv1::Role role) {
-  static std::atomic<int> n{0};
   Account a;
   a.org = owner.org;
   idv1::CreateUserRequest req;
   req.set_parent(owner.org.name());
   req.mutable_user()->set_email(
-      absl::StrCat(idv1::Role_Name(role), ".", getpid(), ".", n++, "@example.com"));
+      fineprint::testing::UniqueEmail(idv1::Role_Name(role)));
   req.mutable_user()->set_display_name("Member");
   req.mutable_user()->set_role(role);
   req.set_password("correct horse battery staple");
-  grpc::Status s = identity_stub_->CreateUser(Ctx(owner.token).get(), req, &a.user);
+  grpc::Status s =
+      identity_stub_->CreateUser(Ctx(owner.token).get(), req, &a.user);
   EXPECT_TRUE(s.ok()) << s.error_message();
   idv1::LoginRequest login;
   login.set_email(req.user().email());
@@ -125,7 +119,8 @@ grpc::Status AnalysisTest::TrySubmit(const Account& a,
   return stub_->SubmitDocument(Ctx(a.token).get(), req, resp);
 }
 
-v1::SubmitDocumentResponse AnalysisTest::Submit(const Account& a, const std::string& text,
+v1::SubmitDocumentResponse AnalysisTest::Submit(const Account& a,
+                                                const std::string& text,
                                                 bool low_priority) {
   v1::SubmitDocumentRequest req;
   req.set_parent(a.org.name());
@@ -139,7 +134,8 @@ v1::SubmitDocumentResponse AnalysisTest::Submit(const Account& a, const std::str
   return resp;
 }
 
-v1::AnalysisJob AnalysisTest::GetJob(const Account& a, const std::string& name) {
+v1::AnalysisJob AnalysisTest::GetJob(const Account& a,
+                                     const std::string& name) {
   v1::GetJobRequest req;
   req.set_name(name);
   v1::AnalysisJob job;
@@ -148,8 +144,10 @@ v1::AnalysisJob AnalysisTest::GetJob(const Account& a, const std::string& name) 
   return job;
 }
 
-v1::AnalysisJob AnalysisTest::WaitForJob(const Account& a, const std::string& name,
-                                         v1::JobState state, absl::Duration timeout) {
+v1::AnalysisJob AnalysisTest::WaitForJob(const Account& a,
+                                         const std::string& name,
+                                         v1::JobState state,
+                                         absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   v1::AnalysisJob job;
   while (absl::Now() < deadline) {
@@ -160,28 +158,19 @@ v1::AnalysisJob AnalysisTest::WaitForJob(const Account& a, const std::string& na
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  ADD_FAILURE() << "job " << name << " stuck in " << v1::JobState_Name(job.state());
+  ADD_FAILURE() << "job " << name << " stuck in "
+                << v1::JobState_Name(job.state());
   return job;
 }
 
-absl::Status AnalysisTest::Exec(absl::string_view sql, std::vector<db::Param> params) {
-  return db::RunInTransaction(pool(), {}, [&](db::Tx& tx) -> absl::Status {
-    return tx.Execute(sql, params).status();
-  });
+absl::Status AnalysisTest::Exec(absl::string_view sql,
+                                std::vector<db::Param> params) {
+  return fineprint::testing::Exec(pool(), sql, std::move(params));
 }
 
-int64_t AnalysisTest::Count(absl::string_view sql, std::vector<db::Param> params) {
-  int64_t n = -1;
-  absl::Status s = db::RunInTransaction(pool(), {}, [&](db::Tx& tx) -> absl::Status {
-    auto r = tx.Execute(sql, params);
-    if (!r.ok()) return r.status();
-    auto v = (*r)[0].GetInt64(0);
-    if (!v.ok()) return v.status();
-    n = *v;
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(s.ok()) << s;
-  return n;
+int64_t AnalysisTest::Count(absl::string_view sql,
+                            std::vector<db::Param> params) {
+  return fineprint::testing::QueryInt64(pool(), sql, std::move(params));
 }
 
 int64_t AnalysisTest::OutboxCount(absl::string_view event_type) {

@@ -1,10 +1,7 @@
 #include "services/identity/tests/identity_fixture.h"
 
-#include <atomic>
-
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
-#include "services/runtime/db/transaction.h"
+#include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
 
 namespace fineprint::identity::testing {
@@ -29,8 +26,8 @@ void IdentityTest::SetUpTestSuite() {
   auto app = IdentityApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
   app_ = *std::move(app);
-  stub_ = v1::IdentityService::NewStub(
-      grpc::CreateChannel(app_->grpc_target(), grpc::InsecureChannelCredentials()));
+  stub_ = fineprint::testing::ConnectInsecure<v1::IdentityService>(
+      app_->grpc_target());
 }
 
 void IdentityTest::TearDownTestSuite() {
@@ -38,16 +35,13 @@ void IdentityTest::TearDownTestSuite() {
   app_.reset();
 }
 
-std::unique_ptr<grpc::ClientContext> IdentityTest::Ctx(const std::string& access_token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (!access_token.empty()) ctx->AddMetadata("authorization", "Bearer " + access_token);
-  return ctx;
+std::unique_ptr<grpc::ClientContext> IdentityTest::Ctx(
+    const std::string& access_token) {
+  return fineprint::testing::ClientContext(access_token);
 }
 
 std::string IdentityTest::UniqueEmail(absl::string_view tag) {
-  static std::atomic<int> n{0};
-  return absl::StrCat(tag, ".", getpid(), ".", n++, "@example.com");
+  return fineprint::testing::UniqueEmail(tag);
 }
 
 Account IdentityTest::SignUp(absl::string_view tag) {
@@ -79,7 +73,8 @@ Account IdentityTest::AddUser(const Account& owner, v1::Role role) {
   req.mutable_user()->set_display_name("Member");
   req.mutable_user()->set_role(role);
   req.set_password(a.password);
-  grpc::Status s = stub_->CreateUser(Ctx(owner.tokens.access_token()).get(), req, &a.user);
+  grpc::Status s =
+      stub_->CreateUser(Ctx(owner.tokens.access_token()).get(), req, &a.user);
   EXPECT_TRUE(s.ok()) << s.error_message();
   v1::LoginRequest login;
   login.set_email(a.email);
@@ -89,28 +84,16 @@ Account IdentityTest::AddUser(const Account& owner, v1::Role role) {
   return a;
 }
 
-namespace {
-int64_t Count(db::Pool& pool, absl::string_view sql,
-              std::vector<db::Param> params = {}) {
-  int64_t n = -1;
-  absl::Status s = db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
-    auto r = tx.Execute(sql, params);
-    if (!r.ok()) return r.status();
-    auto v = (*r)[0].GetInt64(0);
-    if (!v.ok()) return v.status();
-    n = *v;
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(s.ok()) << s;
-  return n;
+int64_t IdentityTest::OutboxCount() {
+  return fineprint::testing::QueryInt64(pool(), "SELECT count(*) FROM outbox");
 }
-}  // namespace
-
-int64_t IdentityTest::OutboxCount() { return Count(pool(), "SELECT count(*) FROM outbox"); }
 int64_t IdentityTest::OutboxCount(absl::string_view event_type) {
-  return Count(pool(), "SELECT count(*) FROM outbox WHERE event_type = $1",
-               {std::string(event_type)});
+  return fineprint::testing::QueryInt64(
+      pool(), "SELECT count(*) FROM outbox WHERE event_type = $1",
+      {std::string(event_type)});
 }
-int64_t IdentityTest::UserCount() { return Count(pool(), "SELECT count(*) FROM users"); }
+int64_t IdentityTest::UserCount() {
+  return fineprint::testing::QueryInt64(pool(), "SELECT count(*) FROM users");
+}
 
 }  // namespace fineprint::identity::testing

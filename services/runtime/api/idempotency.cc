@@ -1,13 +1,12 @@
 #include "services/runtime/api/idempotency.h"
 
-#include <sodium.h>
-
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "absl/strings/str_cat.h"
-#include "services/runtime/trace/trace.h"
+#include "services/runtime/crypto/sha256.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::api {
 
@@ -17,7 +16,8 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   }
   return status::InvalidArgument(
       "invalid request_id",
-      {{"request_id", "1-128 characters of letters, digits, '-', '_', '.', ':'"}});
+      {{"request_id",
+        "1-128 characters of letters, digits, '-', '_', '.', ':'"}});
 }
 
 IdempotencyKey::IdempotencyKey(std::string scope, absl::string_view request_id,
@@ -32,11 +32,7 @@ IdempotencyKey::IdempotencyKey(std::string scope, absl::string_view request_id,
     coded.SetSerializationDeterministic(true);
     request.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  fingerprint_ = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  fingerprint_ = crypto::Sha256Hex(bytes);
 }
 
 absl::StatusOr<bool> IdempotencyKey::Replay(
@@ -47,9 +43,10 @@ absl::StatusOr<bool> IdempotencyKey::Replay(
                          .status());
   FP_ASSIGN_OR_RETURN(
       db::Result r,
-      tx.Execute("SELECT fingerprint, encode(response, 'hex') FROM idempotency_keys"
-                 " WHERE scope = $1 AND request_id = $2",
-                 {scope_, request_id_}));
+      tx.Execute(
+          "SELECT fingerprint, encode(response, 'hex') FROM idempotency_keys"
+          " WHERE scope = $1 AND request_id = $2",
+          {scope_, request_id_}));
   if (r.empty()) return false;
   if (r[0].Value(0) != fingerprint_) {
     return status::InvalidArgument(
@@ -66,10 +63,12 @@ absl::Status IdempotencyKey::Remember(
     db::Tx& tx, const google::protobuf::Message& response) const {
   if (!enabled()) return absl::OkStatus();
   return tx
-      .Execute("INSERT INTO idempotency_keys (scope, request_id, fingerprint, response)"
-               " VALUES ($1, $2, $3, decode($4, 'hex'))",
-               {scope_, request_id_, fingerprint_,
-                absl::BytesToHexString(response.SerializeAsString())})
+      .Execute(
+          "INSERT INTO idempotency_keys (scope, request_id, fingerprint, "
+          "response)"
+          " VALUES ($1, $2, $3, decode($4, 'hex'))",
+          {scope_, request_id_, fingerprint_,
+           absl::BytesToHexString(response.SerializeAsString())})
       .status();
 }
 

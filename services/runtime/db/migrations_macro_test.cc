@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "services/runtime/db/sha256.h"
+#include "services/runtime/crypto/sha256.h"
 #include "services/runtime/db/test_migrations.h"
 
 namespace fineprint::db {
@@ -35,7 +35,7 @@ TEST(MigrationsMacroTest, BytesAreExact) {
         ReadSource("services/runtime/db/testdata/" + m.id);
     ASSERT_FALSE(on_disk.empty()) << m.id;
     EXPECT_EQ(m.sql, on_disk) << m.id;
-    EXPECT_EQ(Sha256Hex(m.sql), Sha256Hex(on_disk));
+    EXPECT_EQ(crypto::Sha256Hex(m.sql), crypto::Sha256Hex(on_disk));
   }
   // The tricky file kept its quotes, backslashes and UTF-8.
   const std::string seed = ::fineprint::migrations::TestMigrations()[1].sql;

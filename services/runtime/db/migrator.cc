@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/runtime/db/sha256.h"
+#include "services/runtime/crypto/sha256.h"
 #include "services/runtime/db/transaction.h"
 
 namespace fineprint::db {
@@ -99,7 +99,7 @@ absl::Status MigrateLocked(Connection& connection, absl::string_view schema,
   // the code and the database disagree about history.
   std::vector<std::pair<const Migration*, std::string>> pending;
   for (const Migration* migration : migrations) {
-    std::string checksum = Sha256Hex(migration->sql);
+    std::string checksum = crypto::Sha256Hex(migration->sql);
     auto it = applied.find(migration->id);
     if (it == applied.end()) {
       pending.emplace_back(migration, std::move(checksum));

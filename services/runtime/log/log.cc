@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/runtime/text/utf8.h"
 
 namespace fineprint::log {
 namespace {
@@ -55,27 +56,6 @@ const char* LevelName(Level level) {
   return "info";
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-    n = 2;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-  } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-    n = 4;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 }  // namespace
 
 Field::Field(absl::string_view k, int64_t v)
@@ -117,7 +97,7 @@ void SetSinkForTesting(std::function<void(absl::string_view)> sink) {
 bool IsSensitiveKey(absl::string_view key) {
   const std::string lower = absl::AsciiStrToLower(key);
   for (absl::string_view word : {"password", "secret", "token", "authorization",
-                                "api_key", "apikey", "cookie", "credential"}) {
+                                 "api_key", "apikey", "cookie", "credential"}) {
     if (absl::StrContains(lower, word)) return true;
   }
   return false;
@@ -156,7 +136,7 @@ void AppendJsonString(std::string& out, absl::string_view s) {
       ++i;
       continue;
     }
-    const size_t n = Utf8SequenceLength(s, i);
+    const size_t n = text::Utf8SequenceLength(s, i);
     if (n == 0) {
       out += "\\ufffd";
       ++i;

@@ -74,7 +74,8 @@ TEST_F(LogTest, EveryKeyAppearsOnce) {
 }
 
 TEST_F(LogTest, RedactsSecrets) {
-  Warning("login", {{"password", "hunter2"}, {"refresh_token", "abc"},
+  Warning("login", {{"password", "hunter2"},
+                    {"refresh_token", "abc"},
                     {"Authorization", "Bearer x"}});
   ASSERT_EQ(lines_.size(), 1u);
   EXPECT_EQ(lines_[0].find("hunter2"), std::string::npos);
@@ -95,6 +96,13 @@ TEST(JsonStringTest, EscapesControlAndInvalidUtf8) {
   std::string out;
   AppendJsonString(out, std::string("a\"b\\c\n\x01\xff\xc3\xa9", 10));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9\"");
+}
+
+TEST(JsonStringTest, ReplacesSurrogatesAndOverlongsByteByByte) {
+  // Not UTF-8 (RFC 3629), so a strict JSON reader would reject the line.
+  std::string out;
+  AppendJsonString(out, "\xed\xa0\x80|\xe0\x80\xaf");
+  EXPECT_EQ(out, "\"\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\"");
 }
 
 }  // namespace

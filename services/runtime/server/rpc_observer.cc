@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include "absl/random/distributions.h"
-#include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "services/runtime/log/log.h"
 
@@ -67,28 +65,18 @@ class RpcObserver : public grpc::experimental::Interceptor {
         ->GetHistogram("grpc_server_handling_seconds", "RPC latency",
                        {{"grpc_method", method_}})
         .Observe(absl::ToDoubleSeconds(elapsed));
-    log::Level level;
-    if (IsServerFault(status.error_code())) {
-      level = log::Level::kError;
-    } else if (elapsed >= access_log_.slow_threshold) {
-      level = log::Level::kWarning;
-    } else if (!status.ok() || Sampled()) {
-      level = log::Level::kInfo;
-    } else {
-      return;
-    }
-    log::Log(level, "rpc",
+    const log::Outcome outcome = status.ok()                          ? log::Outcome::kOk
+                                 : IsServerFault(status.error_code()) ? log::Outcome::kServerFault
+                                                                      : log::Outcome::kClientError;
+    std::optional<log::Level> level = log::AccessLogLevel(access_log_, outcome, elapsed);
+    if (!level.has_value()) return;
+    log::Log(*level, "rpc",
              {{"grpc_method", method_},
               {"grpc_code", code},
               {"latency_ms", elapsed},
               {"request_id", request_id_}});
   }
 
-  bool Sampled() const {
-    if (access_log_.sample_rate <= 0) return false;
-    thread_local absl::InsecureBitGen gen;
-    return absl::Bernoulli(gen, access_log_.sample_rate);
-  }
 
   const std::string method_;
   metrics::Registry* const registry_;

@@ -5,19 +5,13 @@
 // line per call. An interceptor, because only interceptors see the final
 // status of every call, including ones refused by the call guard.
 
-#include "absl/time/time.h"
+#include "services/runtime/log/access_log.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "services/runtime/metrics/metrics.h"
 
 namespace fineprint::server {
 
-// Every call counts in the metrics; only some reach the log. Failed and
-// slow calls are always logged; successful ones are sampled, because at
-// production rates a line per call costs more than the call.
-struct AccessLogOptions {
-  double sample_rate = 0.01;  // of successful, fast calls; 0 logs none
-  absl::Duration slow_threshold = absl::Seconds(1);
-};
+using log::AccessLogOptions;
 
 class RpcObserverFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {

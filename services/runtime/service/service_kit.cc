@@ -176,11 +176,14 @@ void ServiceKit::Run() {
 }
 
 int Main(int argc, char** argv, Declaration declaration,
-         const std::function<absl::Status(ServiceKit&)>& assemble) {
+         const std::function<absl::Status(ServiceKit&)>& assemble,
+         const std::function<void(KitOptions&)>& adjust) {
   server::InitRuntime(argc, argv, declaration.name);
   const std::string name = declaration.name;
+  KitOptions options = KitOptionsFromFlags(name);
+  if (adjust) adjust(options);
   absl::StatusOr<std::unique_ptr<ServiceKit>> kit =
-      ServiceKit::Open(std::move(declaration), KitOptionsFromFlags(name));
+      ServiceKit::Open(std::move(declaration), std::move(options));
   absl::Status s = kit.status();
   if (s.ok()) s = assemble(**kit);
   if (s.ok()) s = (*kit)->Start();

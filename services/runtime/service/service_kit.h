@@ -158,10 +158,12 @@ class ServiceKit {
   bool shut_down_ = false;
 };
 
-// InitRuntime, KitOptionsFromFlags, Open, `assemble`, Start, Run: a
-// service's whole main(). Logs and returns EXIT_FAILURE when a step fails.
+// InitRuntime, KitOptionsFromFlags (then `adjust`, if any), Open,
+// `assemble`, Start, Run: a service's whole main(). Logs and returns
+// EXIT_FAILURE when a step fails.
 int Main(int argc, char** argv, Declaration declaration,
-         const std::function<absl::Status(ServiceKit&)>& assemble);
+         const std::function<absl::Status(ServiceKit&)>& assemble,
+         const std::function<void(KitOptions&)>& adjust = nullptr);
 
 }  // namespace fineprint::service
 

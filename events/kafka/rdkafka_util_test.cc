@@ -1,4 +1,4 @@
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"

@@ -1,4 +1,4 @@
-#include "events/topics/rdkafka_util.h"
+#include "events/kafka/rdkafka_util.h"
 
 #include <algorithm>
 #include <climits>
@@ -82,6 +82,31 @@ absl::StatusOr<KafkaHandle> NewKafkaHandle(rd_kafka_type_t type,
   absl::StatusOr<KafkaConf> conf = NewKafkaConf(settings);
   if (!conf.ok()) return conf.status();
   return NewKafkaHandle(type, *std::move(conf));
+}
+
+absl::StatusOr<KafkaHandle> NewSubscribedConsumer(
+    KafkaConfig settings, const KafkaConfig& overrides,
+    RebalanceCallback on_rebalance, void* opaque,
+    const std::vector<std::string>& topics) {
+  settings.insert(settings.end(), overrides.begin(), overrides.end());
+  absl::StatusOr<KafkaConf> conf = NewKafkaConf(settings);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(conf->get(), on_rebalance);
+  rd_kafka_conf_set_opaque(conf->get(), opaque);
+  absl::StatusOr<KafkaHandle> rk =
+      NewKafkaHandle(RD_KAFKA_CONSUMER, *std::move(conf));
+  if (!rk.ok()) return rk.status();
+  rd_kafka_poll_set_consumer(rk->get());
+  KafkaPartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const std::string& topic : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+  }
+  absl::Status subscribed =
+      KafkaError(rd_kafka_subscribe(rk->get(), list.get()), "subscribe");
+  if (!subscribed.ok()) return subscribed;
+  return rk;
 }
 
 absl::StatusCode KafkaErrorCode(rd_kafka_resp_err_t err) {

@@ -1,5 +1,5 @@
-#ifndef FINEPRINT_EVENTS_TOPICS_RDKAFKA_UTIL_H_
-#define FINEPRINT_EVENTS_TOPICS_RDKAFKA_UTIL_H_
+#ifndef FINEPRINT_EVENTS_KAFKA_RDKAFKA_UTIL_H_
+#define FINEPRINT_EVENTS_KAFKA_RDKAFKA_UTIL_H_
 
 // Small RAII and error helpers over librdkafka's C API, shared by the topic
 // admin, the mock broker and tests. Handles created here log through
@@ -73,6 +73,19 @@ absl::StatusOr<KafkaHandle> NewKafkaHandle(rd_kafka_type_t type,
 absl::StatusOr<KafkaHandle> NewKafkaHandle(rd_kafka_type_t type,
                                            const KafkaConfig& settings);
 
+using RebalanceCallback = void (*)(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* partitions,
+                                   void* opaque);
+
+// A group consumer from `settings` followed by `overrides` (later entries
+// win), its rebalances delivered to `on_rebalance` with `opaque`, its events
+// served by rd_kafka_consumer_poll, and subscribed to `topics`. Every
+// consumer of the tree starts this way; what differs is in `settings`.
+absl::StatusOr<KafkaHandle> NewSubscribedConsumer(
+    KafkaConfig settings, const KafkaConfig& overrides,
+    RebalanceCallback on_rebalance, void* opaque,
+    const std::vector<std::string>& topics);
+
 // Maps a librdkafka error to an absl::Status ("<context>: <err name>: <text>").
 // Timeouts -> DEADLINE_EXCEEDED, transport/broker unreachable -> UNAVAILABLE,
 // already exists -> ALREADY_EXISTS, unknown topic -> NOT_FOUND, invalid
@@ -90,4 +103,4 @@ int RemainingMs(absl::Time deadline);
 
 }  // namespace fineprint::events
 
-#endif  // FINEPRINT_EVENTS_TOPICS_RDKAFKA_UTIL_H_
+#endif  // FINEPRINT_EVENTS_KAFKA_RDKAFKA_UTIL_H_
