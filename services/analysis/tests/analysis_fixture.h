@@ -34,6 +34,9 @@ class AnalysisTest : public ::testing::Test {
   // `kafka`, both run their outbox relays (and analysis its consumer).
   static void StartApps(std::function<void(AnalysisAppOptions&)> customize = {},
                         const std::string& kafka = "");
+  // Both services with the default options; suites that need other options
+  // declare their own.
+  static void SetUpTestSuite() { StartApps(); }
   static void TearDownTestSuite();
 
   static v1::AnalysisService::Stub& stub() { return *stub_; }
@@ -48,19 +51,24 @@ class AnalysisTest : public ::testing::Test {
   static void ChangePlan(Account& owner, idv1::Plan plan);
   static Account AddUser(const Account& owner, idv1::Role role);
 
-  static v1::SubmitDocumentResponse Submit(const Account& a, const std::string& text,
+  static v1::SubmitDocumentResponse Submit(const Account& a,
+                                           const std::string& text,
                                            bool low_priority = false);
-  static grpc::Status TrySubmit(const Account& a, const v1::SubmitDocumentRequest& req,
+  static grpc::Status TrySubmit(const Account& a,
+                                const v1::SubmitDocumentRequest& req,
                                 v1::SubmitDocumentResponse* resp);
   static v1::AnalysisJob GetJob(const Account& a, const std::string& name);
   // Polls until the job is in a terminal state (or `state`), up to `timeout`.
-  static v1::AnalysisJob WaitForJob(const Account& a, const std::string& name,
-                                    v1::JobState state = v1::JOB_STATE_UNSPECIFIED,
-                                    absl::Duration timeout = absl::Seconds(20));
+  static v1::AnalysisJob WaitForJob(
+      const Account& a, const std::string& name,
+      v1::JobState state = v1::JOB_STATE_UNSPECIFIED,
+      absl::Duration timeout = absl::Seconds(20));
 
-  static int64_t Count(absl::string_view sql, std::vector<db::Param> params = {});
+  static int64_t Count(absl::string_view sql,
+                       std::vector<db::Param> params = {});
   static int64_t OutboxCount(absl::string_view event_type);
-  static absl::Status Exec(absl::string_view sql, std::vector<db::Param> params = {});
+  static absl::Status Exec(absl::string_view sql,
+                           std::vector<db::Param> params = {});
 
  private:
   static std::unique_ptr<identity::IdentityApp> identity_;
@@ -72,12 +80,14 @@ class AnalysisTest : public ::testing::Test {
 // A text the rule engine finds clauses in.
 inline constexpr char kTermsText[] =
     "1. Disputes\n"
-    "Any dispute shall be resolved by binding arbitration. You waive your right "
+    "Any dispute shall be resolved by binding arbitration. You waive your "
+    "right "
     "to participate in a class action.\n"
     "2. Changes\n"
     "We may change these terms at any time without notice.\n"
     "3. Billing\n"
-    "Your subscription renews automatically. All payments are non-refundable.\n";
+    "Your subscription renews automatically. All payments are "
+    "non-refundable.\n";
 
 }  // namespace fineprint::analysis::testing
 

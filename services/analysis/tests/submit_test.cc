@@ -6,19 +6,18 @@
 namespace fineprint::analysis::testing {
 namespace {
 
-class SubmitTest : public AnalysisTest {
- protected:
-  static void SetUpTestSuite() { StartApps(); }
-};
+using SubmitTest = AnalysisTest;
 
 TEST_F(SubmitTest, AnalysesTheDocumentAndPublishesTheResult) {
   Account a = SignUp();
-  const int64_t completed_before = OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
+  const int64_t completed_before =
+      OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
   v1::SubmitDocumentResponse resp = Submit(a, kTermsText);
   EXPECT_EQ(resp.job().state(), v1::QUEUED);
   EXPECT_EQ(resp.job().priority(), v1::PRIORITY_NORMAL);  // FREE plan
   EXPECT_FALSE(resp.job().cached());
-  EXPECT_EQ(resp.version().size_bytes(), static_cast<int64_t>(strlen(kTermsText)));
+  EXPECT_EQ(resp.version().size_bytes(),
+            static_cast<int64_t>(strlen(kTermsText)));
   EXPECT_EQ(resp.version().sha256().size(), 64u);
   EXPECT_EQ(resp.document().current_version(), resp.version().name());
   EXPECT_EQ(resp.document().latest_job(), resp.job().name());
@@ -42,8 +41,8 @@ TEST_F(SubmitTest, AnalysesTheDocumentAndPublishesTheResult) {
   bool arbitration = false;
   for (const v1::Finding& f : analysis.findings()) {
     arbitration |= f.category() == v1::BINDING_ARBITRATION;
-    EXPECT_EQ(std::string(kTermsText).substr(f.start_offset(),
-                                             f.end_offset() - f.start_offset()),
+    EXPECT_EQ(std::string(kTermsText)
+                  .substr(f.start_offset(), f.end_offset() - f.start_offset()),
               f.quote());
   }
   EXPECT_TRUE(arbitration);
@@ -55,9 +54,11 @@ TEST_F(SubmitTest, AnalysesTheDocumentAndPublishesTheResult) {
   EXPECT_EQ(doc.score(), analysis.score());
   EXPECT_EQ(doc.grade(), analysis.grade());
 
-  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = $1 AND aggregate_id = $2",
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = $1 AND "
+                  "aggregate_id = $2",
                   {"fineprint.analysis.events.v1.DocumentSubmitted",
-                   resp.document().name().substr(resp.document().name().rfind('/') + 1)}),
+                   resp.document().name().substr(
+                       resp.document().name().rfind('/') + 1)}),
             1);
   EXPECT_EQ(OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted"),
             completed_before + 1);
@@ -69,7 +70,8 @@ TEST_F(SubmitTest, IdenticalTextReusesTheCachedResult) {
   v1::SubmitDocumentResponse first = Submit(a, text);
   ASSERT_EQ(WaitForJob(a, first.job().name()).state(), v1::SUCCEEDED);
   const int64_t analyses = Count("SELECT count(*) FROM analyses");
-  const int64_t completed = OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
+  const int64_t completed =
+      OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
   const int64_t claimed = app().workers().completed();
 
   v1::SubmitDocumentResponse second = Submit(a, text);
@@ -80,7 +82,8 @@ TEST_F(SubmitTest, IdenticalTextReusesTheCachedResult) {
   EXPECT_EQ(second.version().sha256(), first.version().sha256());
   // A copy of the stored result, and no analysis ran.
   EXPECT_EQ(Count("SELECT count(*) FROM analyses"), analyses + 1);
-  EXPECT_EQ(OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted"), completed + 1);
+  EXPECT_EQ(OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted"),
+            completed + 1);
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(app().workers().completed(), claimed);
   v1::GetAnalysisRequest get;
@@ -108,10 +111,13 @@ TEST_F(SubmitTest, RequestIdReplaysTheFirstResponse) {
   ASSERT_TRUE(TrySubmit(a, req, &first).ok());
   ASSERT_TRUE(TrySubmit(a, req, &second).ok());
   EXPECT_EQ(first.job().name(), second.job().name());
-  EXPECT_EQ(Count("SELECT count(*) FROM documents WHERE org_id = $1", {a.org_id()}), 1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM documents WHERE org_id = $1", {a.org_id()}),
+      1);
   req.set_title("Different");
   v1::SubmitDocumentResponse third;
-  EXPECT_EQ(TrySubmit(a, req, &third).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(TrySubmit(a, req, &third).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(SubmitTest, NewVersionsAndListing) {
@@ -135,12 +141,14 @@ TEST_F(SubmitTest, NewVersionsAndListing) {
   lv.set_parent(first.document().name());
   lv.set_page_size(1);
   v1::ListDocumentVersionsResponse versions;
-  ASSERT_TRUE(stub().ListDocumentVersions(Ctx(a.token).get(), lv, &versions).ok());
+  ASSERT_TRUE(
+      stub().ListDocumentVersions(Ctx(a.token).get(), lv, &versions).ok());
   ASSERT_EQ(versions.versions_size(), 1);
   EXPECT_EQ(versions.versions(0).name(), second.version().name());
   EXPECT_TRUE(versions.versions(0).text().empty());
   lv.set_page_token(versions.next_page_token());
-  ASSERT_TRUE(stub().ListDocumentVersions(Ctx(a.token).get(), lv, &versions).ok());
+  ASSERT_TRUE(
+      stub().ListDocumentVersions(Ctx(a.token).get(), lv, &versions).ok());
   ASSERT_EQ(versions.versions_size(), 1);
   EXPECT_EQ(versions.versions(0).name(), first.version().name());
   EXPECT_TRUE(versions.next_page_token().empty());

@@ -7,10 +7,7 @@
 namespace fineprint::analysis::testing {
 namespace {
 
-class TenantIsolationTest : public AnalysisTest {
- protected:
-  static void SetUpTestSuite() { StartApps(); }
-};
+using TenantIsolationTest = AnalysisTest;
 
 TEST_F(TenantIsolationTest, AnotherOrganisationsResourcesAreOutOfReach) {
   Account a = SignUp("alice");
@@ -29,12 +26,15 @@ TEST_F(TenantIsolationTest, AnotherOrganisationsResourcesAreOutOfReach) {
   gv.set_name(mine.version().name());
   gv.set_view(v1::FULL);
   v1::DocumentVersion version;
-  EXPECT_EQ(stub().GetDocumentVersion(ctx().get(), gv, &version).error_code(), denied);
+  EXPECT_EQ(stub().GetDocumentVersion(ctx().get(), gv, &version).error_code(),
+            denied);
 
   v1::ListDocumentVersionsRequest lv;
   lv.set_parent(mine.document().name());
   v1::ListDocumentVersionsResponse versions;
-  EXPECT_EQ(stub().ListDocumentVersions(ctx().get(), lv, &versions).error_code(), denied);
+  EXPECT_EQ(
+      stub().ListDocumentVersions(ctx().get(), lv, &versions).error_code(),
+      denied);
 
   v1::GetJobRequest gj;
   gj.set_name(mine.job().name());
@@ -44,7 +44,8 @@ TEST_F(TenantIsolationTest, AnotherOrganisationsResourcesAreOutOfReach) {
   v1::GetAnalysisRequest ga;
   ga.set_name(mine.job().name() + "/analysis");
   v1::Analysis analysis;
-  EXPECT_EQ(stub().GetAnalysis(ctx().get(), ga, &analysis).error_code(), denied);
+  EXPECT_EQ(stub().GetAnalysis(ctx().get(), ga, &analysis).error_code(),
+            denied);
 
   v1::CancelJobRequest cj;
   cj.set_name(mine.job().name());
@@ -74,8 +75,10 @@ TEST_F(TenantIsolationTest, AnotherOrganisationsResourcesAreOutOfReach) {
   sd.set_document(mine.document().name());
   EXPECT_EQ(TrySubmit(b, sd, &resp).error_code(), denied);
   // The same ids under B's own org are simply not found.
-  gj.set_name(JobName(b.org_id(), mine.job().name().substr(mine.job().name().rfind('/') + 1)));
-  EXPECT_EQ(stub().GetJob(ctx().get(), gj, &job).error_code(), grpc::StatusCode::NOT_FOUND);
+  gj.set_name(JobName(
+      b.org_id(), mine.job().name().substr(mine.job().name().rfind('/') + 1)));
+  EXPECT_EQ(stub().GetJob(ctx().get(), gj, &job).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // B's own lists do not include A's rows.
   ld.set_parent(b.org.name());

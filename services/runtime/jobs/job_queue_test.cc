@@ -16,13 +16,11 @@ namespace {
 
 using testing::TestPayload;
 
-class JobQueueTest : public ::testing::Test {
+class JobQueueTest : public testing::JobsDatabaseTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<db::Pool>> pool =
-        testing::OpenJobsDatabase();
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = *std::move(pool);
+    JobsDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     options_.table = "jobs";
     options_.aging_step = absl::Seconds(60);
     options_.lease = absl::Milliseconds(400);
@@ -57,18 +55,10 @@ class JobQueueTest : public ::testing::Test {
     if (!conn.ok()) return conn.status();
     return (*conn)->Execute(sql, params).status();
   }
-  std::string Value(absl::string_view sql, std::vector<db::Param> params = {}) {
-    absl::StatusOr<db::PooledConnection> conn = pool_->Acquire();
-    EXPECT_TRUE(conn.ok());
-    absl::StatusOr<db::Result> r = (*conn)->Execute(sql, params);
-    EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() && !r->empty() ? std::string((*r)[0].Value(0)) : "";
-  }
   std::string StateOf(const std::string& id) {
     return Value("SELECT state FROM jobs WHERE id = $1", {id});
   }
 
-  std::unique_ptr<db::Pool> pool_;
   JobQueueOptions options_;
   std::unique_ptr<JobQueue> queue_;
 };

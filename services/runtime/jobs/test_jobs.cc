@@ -26,4 +26,19 @@ absl::StatusOr<std::unique_ptr<db::Pool>> OpenJobsDatabase(
        {migrations::OutboxMigrations(), migrations::TestJobMigrations()}});
 }
 
+void JobsDatabaseTest::SetUp() {
+  absl::StatusOr<std::unique_ptr<db::Pool>> pool = OpenJobsDatabase();
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  pool_ = *std::move(pool);
+}
+
+std::string JobsDatabaseTest::Value(absl::string_view sql,
+                                    std::vector<db::Param> params) {
+  absl::StatusOr<db::PooledConnection> conn = pool_->Acquire();
+  EXPECT_TRUE(conn.ok());
+  absl::StatusOr<db::Result> r = (*conn)->Execute(sql, params);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() && !r->empty() ? std::string((*r)[0].Value(0)) : "";
+}
+
 }  // namespace fineprint::jobs::testing

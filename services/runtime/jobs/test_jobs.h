@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
+#include "services/runtime/db/param.h"
 #include "services/runtime/db/pool.h"
 #include "services/runtime/jobs/job.h"
 
@@ -29,6 +32,18 @@ struct TestPayload {
 // reference jobs table migrated.
 absl::StatusOr<std::unique_ptr<db::Pool>> OpenJobsDatabase(
     std::string dsn = "", int max_connections = 8);
+
+// A fixture with a fresh OpenJobsDatabase() per test. Subclasses that
+// override SetUp call this one first and stop on HasFatalFailure().
+class JobsDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  // The first column of the first row of `sql`, "" if none.
+  std::string Value(absl::string_view sql, std::vector<db::Param> params = {});
+
+  std::unique_ptr<db::Pool> pool_;
+};
 
 }  // namespace fineprint::jobs::testing
 

@@ -59,13 +59,11 @@ class ScriptedHandler : public JobHandler<TestPayload> {
   }
 };
 
-class WorkerPoolTest : public ::testing::Test {
+class WorkerPoolTest : public testing::JobsDatabaseTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<db::Pool>> pool =
-        testing::OpenJobsDatabase();
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = *std::move(pool);
+    JobsDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     JobQueueOptions options;
     options.table = "jobs";
     options.lease = absl::Milliseconds(600);
@@ -93,13 +91,6 @@ class WorkerPoolTest : public ::testing::Test {
     });
     ASSERT_TRUE(s.ok()) << s;
   }
-  std::string Value(absl::string_view sql, std::vector<db::Param> params = {}) {
-    absl::StatusOr<db::PooledConnection> conn = pool_->Acquire();
-    EXPECT_TRUE(conn.ok());
-    absl::StatusOr<db::Result> r = (*conn)->Execute(sql, params);
-    EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() && !r->empty() ? std::string((*r)[0].Value(0)) : "";
-  }
   // Polls until the job is in `state` (up to 10 s); returns the last state.
   std::string WaitFor(const std::string& id, absl::string_view state) {
     std::string now;
@@ -113,7 +104,6 @@ class WorkerPoolTest : public ::testing::Test {
 
   metrics::Registry registry_;
   ScriptedHandler handler_;
-  std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<JobQueue> queue_;
   std::unique_ptr<WorkerPool> workers_;
 };

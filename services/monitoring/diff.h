@@ -1,0 +1,55 @@
+#ifndef FINEPRINT_SERVICES_MONITORING_DIFF_H_
+#define FINEPRINT_SERVICES_MONITORING_DIFF_H_
+
+// Line diff between two versions of a source (Myers' O(ND) algorithm), as
+// unified text and as structured hunks.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace fineprint::monitoring {
+
+enum class LineOp { kContext, kAdded, kRemoved };
+
+struct DiffLine {
+  LineOp op;
+  std::string text;
+};
+
+struct Hunk {
+  // 1-based first line in each text; 0 when the hunk's side is empty.
+  int base_start = 0;
+  int base_lines = 0;
+  int start = 0;
+  int lines = 0;
+  std::vector<DiffLine> diff_lines;
+};
+
+struct LineDiff {
+  int added = 0;
+  int removed = 0;
+  std::vector<Hunk> hunks;
+};
+
+// Splits on '\n'; a trailing newline does not make an extra empty line.
+std::vector<absl::string_view> SplitLines(absl::string_view text);
+
+// The shortest edit script from `base` to `text`, grouped into hunks with
+// `context` lines around each change. Past `max_edit_distance` differing
+// lines the middle is reported as replaced wholesale: still a correct diff,
+// just not minimal, and memory stays bounded for unrelated texts.
+LineDiff DiffLines(absl::string_view base, absl::string_view text,
+                   int context = 3, int max_edit_distance = 4000);
+
+// "--- a\n+++ b\n@@ -1,3 +1,4 @@\n ..." ("" when equal).
+std::string UnifiedDiff(const LineDiff& diff, absl::string_view base_label,
+                        absl::string_view label);
+
+// "12 lines added, 4 removed in 3 sections".
+std::string DiffSummary(const LineDiff& diff);
+
+}  // namespace fineprint::monitoring
+
+#endif  // FINEPRINT_SERVICES_MONITORING_DIFF_H_

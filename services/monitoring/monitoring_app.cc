@@ -1,0 +1,73 @@
+#include "services/monitoring/monitoring_app.h"
+
+#include "infra/migrations/monitoring_migrations.h"
+#include "services/runtime/status/status.h"
+#include "services/runtime/trace/trace.h"
+
+namespace fineprint::monitoring {
+
+service::Declaration Declaration() {
+  return {std::string(kService), {migrations::MonitoringMigrations()}};
+}
+
+absl::StatusOr<MonitoringDomain> Assemble(service::ServiceKit& kit,
+                                          MonitoringDomainOptions options) {
+  MonitoringDomain domain;
+  // Create-time URL checks use the fetcher's guard settings, so what the
+  // API admits is what the fetcher may reach.
+  http::SsrfGuard guard(options.fetcher.allow, options.fetcher.resolver);
+  FP_ASSIGN_OR_RETURN(std::unique_ptr<Fetcher> fetcher,
+                      Fetcher::Create(options.fetcher));
+  domain.fetcher = kit.Own(std::move(fetcher));
+  domain.service = kit.Own(std::make_unique<MonitoringServiceImpl>(
+      &kit.pool(), options.config, std::move(guard)));
+  FP_RETURN_IF_ERROR(
+      kit.Serve(domain.service, v1::MonitoringService::service_full_name()));
+  FP_RETURN_IF_ERROR(HandlePlanChanges(kit.events(), options.config));
+
+  domain.queue = kit.Own(
+      std::make_unique<jobs::JobQueue>(&kit.pool(), CheckQueueOptions()));
+  auto* checker = kit.Own(
+      std::make_unique<Checker>(&kit.pool(), domain.fetcher, options.config));
+  if (options.workers.instance_id.empty()) {
+    options.workers.instance_id = trace::RandomHex(8);
+  }
+  options.workers.metric_prefix = "fineprint_monitoring_checks";
+  jobs::WorkerPool* workers = domain.workers =
+      kit.Own(std::make_unique<jobs::WorkerPool>(domain.queue, checker,
+                                                 options.workers));
+  Scheduler* scheduler = domain.scheduler =
+      kit.Own(std::make_unique<Scheduler>(&kit.pool(), options.scheduler));
+  kit.AddWorker(
+      "monitoring checkers",
+      [workers] {
+        workers->Start();
+        return absl::OkStatus();
+      },
+      [workers] { workers->Stop(); });
+  kit.AddWorker(
+      "monitoring scheduler",
+      [scheduler] {
+        scheduler->Start();
+        return absl::OkStatus();
+      },
+      [scheduler] { scheduler->Stop(); });
+  return domain;
+}
+
+absl::StatusOr<std::unique_ptr<MonitoringApp>> MonitoringApp::Start(
+    MonitoringAppOptions options) {
+  if (options.identity_target.empty()) {
+    return absl::InvalidArgumentError("identity_target is required");
+  }
+  FP_ASSIGN_OR_RETURN(std::unique_ptr<service::ServiceKit> kit,
+                      service::ServiceKit::Open(Declaration(), options));
+  FP_ASSIGN_OR_RETURN(
+      MonitoringDomain domain,
+      Assemble(*kit, static_cast<MonitoringDomainOptions&>(options)));
+  FP_RETURN_IF_ERROR(kit->Start());
+  return std::unique_ptr<MonitoringApp>(
+      new MonitoringApp(std::move(kit), domain));
+}
+
+}  // namespace fineprint::monitoring
