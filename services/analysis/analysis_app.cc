@@ -4,6 +4,7 @@
 #include "infra/migrations/analysis_migrations.h"
 #include "services/analysis/plan_events.h"
 #include "services/analysis/rule_engine.h"
+#include "services/analysis/source_events.h"
 #include "services/runtime/status/status.h"
 #include "services/runtime/trace/trace.h"
 
@@ -29,6 +30,9 @@ absl::StatusOr<AnalysisDomain> Assemble(service::ServiceKit& kit,
   FP_RETURN_IF_ERROR(
       kit.Serve(domain.service, v1::AnalysisService::service_full_name()));
   FP_RETURN_IF_ERROR(HandlePlanChanges(kit.events()));
+  FP_RETURN_IF_ERROR(HandleSourceChanges(
+      kit.events(),
+      {options.config.max_document_bytes, options.config.max_attempts}));
 
   domain.queue =
       kit.Own(std::make_unique<JobQueue>(&kit.pool(), options.queue));

@@ -3,7 +3,8 @@
 
 // Analysis's domain, handed to the service kit: the analyser (built-in rule
 // engine, optionally behind an external backend with a circuit breaker),
-// the service, the job queue and its workers, and the PlanChanged handler.
+// the service, the job queue and its workers, and the PlanChanged and
+// SourceChanged handlers.
 // main() and the tests assemble exactly the same thing.
 
 #include <memory>

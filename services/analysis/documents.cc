@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/analysis/analysis_service.h"
+#include "services/analysis/delta.h"
 #include "services/runtime/api/idempotency.h"
 #include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
@@ -260,6 +261,8 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
           analysis.set_name(AnalysisName(org, job_id));
           analysis.set_document(DocumentName(org, doc_id));
           analysis.set_version(VersionName(org, doc_id, version_id));
+          FP_RETURN_IF_ERROR(
+              AttachDelta(tx, org, doc_id, version_id, &analysis));
           analysis.SerializeToString(&blob);
           FP_RETURN_IF_ERROR(
               tx.Execute(

@@ -1,6 +1,7 @@
 #include "services/analysis/job_queue.h"
 
 #include "absl/strings/escaping.h"
+#include "services/analysis/delta.h"
 #include "services/runtime/db/transaction.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/status/status.h"
@@ -83,6 +84,10 @@ jobs::TxFn JobQueue::ResultWriter(const ClaimedJob& job,
                    {job.org_id, job.id, analysis.analyzer_version()})
             .status());
     *analysis.mutable_create_time() = ToTimestamp(absl::Now());
+    // In this transaction, so the result and its event agree on what the
+    // previous analysis was.
+    FP_RETURN_IF_ERROR(AttachDelta(tx, job.org_id, job.document_id,
+                                   job.version_id, &analysis));
     std::string blob;
     analysis.SerializeToString(&blob);
     FP_RETURN_IF_ERROR(

@@ -93,6 +93,7 @@ absl::StatusOr<v1::Document> DocumentFromRow(const db::Row& row) {
     FP_ASSIGN_OR_RETURN(std::string j, row.GetString("latest_job_id"));
     doc.set_latest_job(JobName(org, j));
   }
+  FP_ASSIGN_OR_RETURN(*doc.mutable_watch(), row.GetString("watch"));
   FP_ASSIGN_OR_RETURN(int64_t score, row.GetInt64("score"));
   doc.set_score(static_cast<int32_t>(score));
   FP_ASSIGN_OR_RETURN(int64_t grade, row.GetInt64("grade"));
@@ -161,6 +162,7 @@ events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,
   event.set_cached(cached);
   event.set_analyzer_version(analysis.analyzer_version());
   event.set_analysis(name);
+  if (analysis.has_delta()) *event.mutable_delta() = analysis.delta();
   return event;
 }
 

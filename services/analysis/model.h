@@ -37,7 +37,7 @@ absl::StatusOr<v1::AnalysisJob> JobFromRow(const db::Row& row);
 
 inline constexpr char kDocumentColumns[] =
     "org_id, id, title, kind, source_url, language, current_version_id,"
-    " latest_job_id, score, grade, version, create_time, update_time";
+    " latest_job_id, score, grade, version, create_time, update_time, watch";
 absl::StatusOr<v1::Document> DocumentFromRow(const db::Row& row);
 
 // Without the text; VersionFromRow adds it when the row has a `text` column.
@@ -52,7 +52,8 @@ bool IsTerminal(v1::JobState state);
 v1::Priority PriorityFor(absl::string_view plan, bool low_priority);
 
 // The AnalysisCompleted event of a job whose `analysis` has name, document,
-// version, score, grade, findings, degraded and analyzer_version set.
+// version, score, grade, findings, degraded and analyzer_version set (and
+// delta, when there is one).
 events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,
                                              absl::string_view organization,
                                              v1::DocumentKind kind,

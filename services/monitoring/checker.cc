@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fineprint/analysis/events/v1/events.pb.h"
 #include "fineprint/identity/events/v1/events.pb.h"
 #include "fineprint/monitoring/events/v1/events.pb.h"
 #include "services/monitoring/diff.h"
@@ -303,6 +304,12 @@ absl::StatusOr<jobs::TxFn> Checker::Run(
       event.set_lines_added(result->diff.added);
       event.set_lines_removed(result->diff.removed);
       event.set_hunks(static_cast<int>(result->diff.hunks.size()));
+      // Analysis re-analyses this text; carrying it spares a call back.
+      if (result->text.size() <= kMaxEventText) {
+        event.set_text(result->text);
+      } else {
+        event.set_text_omitted(true);
+      }
       FP_RETURN_IF_ERROR(outbox_.Append(tx, id, event).status());
     }
     return Reschedule(tx, org, id, result->next_in);
@@ -360,6 +367,42 @@ void Scheduler::Start() {
 void Scheduler::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (thread_.joinable()) thread_.join();
+}
+
+absl::Status HandleDocumentLinks(::fineprint::events::EventRouter& router) {
+  using ::fineprint::analysis::events::v1::DocumentSubmitted;
+  return router.On<DocumentSubmitted>([](const DocumentSubmitted& submitted,
+                                         const ::fineprint::events::Event&,
+                                         db::Tx& tx) -> absl::Status {
+    if (submitted.watch().empty()) return absl::OkStatus();
+    absl::StatusOr<std::vector<std::string>> watch = api::ParseResourceName(
+        submitted.watch(), "orgs/{org}/watches/{watch}", "watch");
+    // Analysis names the organisation's own watch; anything else is not
+    // ours to link (and never another tenant's).
+    if (!watch.ok() || submitted.organization() != OrgName((*watch)[0]) ||
+        !absl::StartsWith(submitted.document(),
+                          absl::StrCat(submitted.organization(), "/"))) {
+      return absl::OkStatus();
+    }
+    const std::string& org = (*watch)[0];
+    const std::string& id = (*watch)[1];
+    FP_RETURN_IF_ERROR(
+        tx.Execute("UPDATE watches SET document = $3"
+                   " WHERE org_id = $1 AND id = $2 AND document <> $3",
+                   {org, id, submitted.document()})
+            .status());
+    const std::string prefix = absl::StrCat(WatchName(org, id), "/versions/");
+    if (!absl::StartsWith(submitted.source_version(), prefix)) {
+      return absl::OkStatus();
+    }
+    return tx
+        .Execute(
+            "UPDATE source_versions SET document_version = $4"
+            " WHERE org_id = $1 AND watch_id = $2 AND id = $3",
+            {org, id, submitted.source_version().substr(prefix.size()),
+             submitted.version()})
+        .status();
+  });
 }
 
 absl::Status HandlePlanChanges(::fineprint::events::EventRouter& router,

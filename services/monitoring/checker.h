@@ -94,6 +94,15 @@ class Scheduler {
 absl::Status HandlePlanChanges(::fineprint::events::EventRouter& router,
                                const MonitoringConfig& config);
 
+// Analysis's DocumentSubmitted for a watch: the watch's `document` and the
+// source version's `document_version` links. Later SourceChanged events
+// then name the document.
+absl::Status HandleDocumentLinks(::fineprint::events::EventRouter& router);
+
+// The largest new text a SourceChanged carries: a record stays under
+// Kafka's default 1 MB limit with room for the envelope.
+inline constexpr size_t kMaxEventText = 512 * 1024;
+
 }  // namespace fineprint::monitoring
 
 #endif  // FINEPRINT_SERVICES_MONITORING_CHECKER_H_

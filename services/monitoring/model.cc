@@ -139,6 +139,8 @@ absl::StatusOr<v1::SourceVersion> VersionFromRow(const db::Row& row) {
   v.set_lines_added(static_cast<int32_t>(added));
   v.set_lines_removed(static_cast<int32_t>(removed));
   v.set_hunks(static_cast<int32_t>(hunks));
+  FP_ASSIGN_OR_RETURN(*v.mutable_document_version(),
+                      row.GetString("document_version"));
   // Only FULL reads select the text column.
   if (absl::StatusOr<std::string> text = row.GetString("text"); text.ok()) {
     v.set_text(*std::move(text));

@@ -72,7 +72,7 @@ absl::StatusOr<v1::Watch> WatchFromRow(const db::Row& row);
 inline constexpr char kVersionColumns[] =
     "org_id, watch_id, id, sha256, size_bytes, http_status, fetch_time, "
     "previous_id,"
-    " lines_added, lines_removed, hunks, diff_summary";
+    " lines_added, lines_removed, hunks, diff_summary, document_version";
 
 // With `text` when the row has a text column.
 absl::StatusOr<v1::SourceVersion> VersionFromRow(const db::Row& row);

@@ -24,6 +24,7 @@ absl::StatusOr<MonitoringDomain> Assemble(service::ServiceKit& kit,
   FP_RETURN_IF_ERROR(
       kit.Serve(domain.service, v1::MonitoringService::service_full_name()));
   FP_RETURN_IF_ERROR(HandlePlanChanges(kit.events(), options.config));
+  FP_RETURN_IF_ERROR(HandleDocumentLinks(kit.events()));
 
   domain.queue = kit.Own(
       std::make_unique<jobs::JobQueue>(&kit.pool(), CheckQueueOptions()));
