@@ -27,6 +27,20 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# grpcurl, for README.md's gRPC examples and //tests/docs:readme_test
+# (not packaged by Debian 12): built once with Go into the cache.
+GRPCURL_BIN="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}/bin"
+if [[ ! -x "$GRPCURL_BIN/grpcurl" ]] && ! command -v grpcurl >/dev/null; then
+  GO="$(command -v go || echo /usr/local/go/bin/go)"
+  if [[ -x "$GO" ]]; then
+    echo "installing grpcurl into $GRPCURL_BIN" >&2
+    mkdir -p "$GRPCURL_BIN"
+    GOBIN="$GRPCURL_BIN" "$GO" install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1
+  else
+    echo "warning: no Go toolchain, so no grpcurl (README's gRPC examples and //tests/docs:readme_test need it)" >&2
+  fi
+fi
+
 if ((${#missing[@]} == 0)); then
   exit 0
 fi
