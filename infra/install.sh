@@ -5,12 +5,12 @@ set -euo pipefail
 
 PACKAGES=(
   # Build
-  bazel-bootstrap bazel-rules-java g++ python3
+  bazel-bootstrap bazel-rules-java g++ python3 python3-pip
   # Libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librdkafka-dev libpq-dev libsodium-dev libssl-dev
   libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev zlib1g-dev
+  libcurl4-openssl-dev zlib1g-dev libbrotli-dev
   libgumbo-dev libuchardet-dev libpsl-dev publicsuffix libicu-dev
   libpoppler-cpp-dev
   # Runtime dependencies of tests and the local mesh
@@ -41,12 +41,25 @@ if [[ ! -x "$GRPCURL_BIN/grpcurl" ]] && ! command -v grpcurl >/dev/null; then
   fi
 fi
 
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "installing: ${missing[*]}" >&2
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+if ((${#missing[@]} > 0)); then
+  echo "installing: ${missing[*]}" >&2
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Python modules Debian does not package, for Debian's python3 (the one
+# tests run): the OpenAPI 3.1 validator of //gateway/openapi:openapi_validate_test.
+PIP_MODULES=(
+  # import name:PyPI name
+  openapi_spec_validator:openapi-spec-validator
+)
+for entry in "${PIP_MODULES[@]}"; do
+  module="${entry%%:*}"
+  if ! /usr/bin/python3 -c "import ${module}" 2>/dev/null; then
+    echo "installing (pip): ${entry#*:}" >&2
+    $SUDO /usr/bin/python3 -m pip install -q --break-system-packages "${entry#*:}"
+  fi
+done

@@ -267,10 +267,53 @@ class Generator {
                                : Schema(out->FindFieldByName(route.target.response_body));
     pb::Value ok = Obj({{"description", Str("Success.")}});
     if (m->server_streaming()) {
-      Put(ok, "description") = Str("A stream: one JSON value per line (NDJSON), or "
-                                   "server-sent events with `Accept: text/event-stream`.");
-      Put(ok, "content") = Obj({{"application/x-ndjson", Obj({{"itemSchema", out_schema}})},
-                                {"text/event-stream", Obj({{"schema", Obj({{"type", Str("string")}})}})}});
+      // OpenAPI 3.1 has no schema for the items of a stream (3.2's
+      // `itemSchema` is not valid here), so each form is a string whose
+      // description names its item type, and the item schema itself rides
+      // along as an `x-` extension that tools may read.
+      std::string item = "response value";
+      if (auto it = out_schema.struct_value().fields().find("$ref");
+          it != out_schema.struct_value().fields().end()) {
+        item = absl::StrCat("`",
+                            absl::StripPrefix(it->second.string_value(),
+                                              "#/components/schemas/"),
+                            "`");
+      }
+      Put(ok, "description") = Str(
+          "A stream of messages, sent as they arrive. By default NDJSON: one "
+          "JSON "
+          "value per line. With `Accept: text/event-stream`, server-sent "
+          "events: one "
+          "event per message whose `data:` line is the JSON value. An error "
+          "after the "
+          "first message ends the stream in-band: a `{\"error\": "
+          "<google.rpc.Status>}` "
+          "line, or an `event: error` whose data is the google.rpc.Status.");
+      pb::Value ndjson =
+          Obj({{"schema",
+                Obj({{"type", Str("string")},
+                     {
+                         "description",
+                         Str(absl::StrCat(
+                             "Newline-delimited JSON; each line is one ", item,
+                             " (or a final {\"error\": google.rpc.Status}).")),
+                     }})},
+               {"x-item-schema", out_schema}});
+      pb::Value sse =
+          Obj({{"schema",
+                Obj({{"type", Str("string")},
+                     {
+                         "description",
+                         Str(absl::StrCat(
+                             "text/event-stream; each event's `data:` is one ",
+                             item,
+                             "; `event: error` carries a google.rpc.Status and "
+                             "ends "
+                             "the stream.")),
+                     }})},
+               {"x-item-schema", out_schema}});
+      Put(ok, "content") =
+          Obj({{"application/x-ndjson", ndjson}, {"text/event-stream", sse}});
     } else if (info.success_code != 204) {
       Put(ok, "content") = Obj({{"application/json", Obj({{"schema", out_schema}})}});
     }

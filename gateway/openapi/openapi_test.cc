@@ -54,8 +54,26 @@ TEST(OpenApiTest, RealContract) {
   At(signup, {"responses", "201"});
   At(doc, {"paths", "/v1/orgs/{org_id}/users/{user_id}", "delete", "responses", "204"});
   At(doc, {"paths", "/.well-known/jwks.json", "get"});
-  At(doc, {"paths", "/v1/orgs/{org_id}/jobs/{job_id}:watch", "get", "responses", "200",
-           "content", "application/x-ndjson"});
+  // Streams: NDJSON and SSE, described with what OpenAPI 3.1 has (3.2's
+  // itemSchema would make a 3.1 validator reject the document).
+  const pb::Value& stream =
+      At(doc, {"paths", "/v1/orgs/{org_id}/jobs/{job_id}:watch", "get",
+               "responses", "200", "content"});
+  for (const char* media : {"application/x-ndjson", "text/event-stream"}) {
+    EXPECT_EQ(At(stream, {media, "schema", "type"}).string_value(), "string")
+        << media;
+    EXPECT_EQ(At(stream, {media, "x-item-schema", "$ref"}).string_value(),
+              "#/components/schemas/fineprint.analysis.v1.JobUpdate")
+        << media;
+    EXPECT_EQ(At(stream, {media}).struct_value().fields().count("itemSchema"),
+              0u)
+        << media;
+  }
+  EXPECT_NE(At(stream, {"text/event-stream", "schema", "description"})
+                .string_value()
+                .find("event: error"),
+            std::string::npos);
+  EXPECT_EQ(json->find("itemSchema"), std::string::npos);
 
   const pb::Value& user = At(doc, {"components", "schemas", "fineprint.identity.v1.User"});
   EXPECT_EQ(At(user, {"properties", "createTime", "format"}).string_value(), "date-time");

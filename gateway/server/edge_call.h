@@ -37,7 +37,12 @@ struct EdgeHandler::Call {
   const routing::Route* route = nullptr;
   std::function<void(HttpResponse)> done;
   StreamOpener open_stream;
-  bool sse = false;  // Accept: text/event-stream
+  bool sse = false;   // Accept: text/event-stream
+  bool head = false;  // HEAD: answered like GET, the transport drops the body
+  // The request carried credentials (valid or not): its answer is private,
+  // and a 401 says the token was rejected rather than missing.
+  bool credentials_presented = false;
+  bool credentials_malformed = false;
   absl::Time start;
   CallIds ids;
   std::string http_method;

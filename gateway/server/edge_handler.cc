@@ -4,18 +4,18 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "google/rpc/error_details.pb.h"
 #include "fineprint/api/v1/options.pb.h"
 #include "gateway/server/edge_call.h"
 #include "gateway/server/forwarding.h"
+#include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "services/runtime/log/log.h"
@@ -31,6 +31,24 @@ bool IsJsonContentType(absl::string_view v) {
   absl::string_view media = v.substr(0, v.find(';'));
   media = absl::StripAsciiWhitespace(media);
   return absl::EqualsIgnoreCase(media, "application/json");
+}
+
+// The Allow header of a 405: HEAD goes wherever GET does.
+std::string AllowHeader(const std::vector<std::string>& methods) {
+  std::vector<absl::string_view> all(methods.begin(), methods.end());
+  if (absl::c_linear_search(all, "GET") &&
+      !absl::c_linear_search(all, "HEAD")) {
+    all.push_back("HEAD");
+    absl::c_sort(all);
+  }
+  return absl::StrJoin(all, ", ");
+}
+
+bool HasHeader(const HttpRequest& request, absl::string_view name) {
+  for (const auto& [k, v] : request.headers) {
+    if (k == name) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -90,6 +108,13 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   }
   call->ids = IdsFor(request);
   call->http_method = request.method;
+  // RFC 9110 §9.3.2: HEAD is answered wherever GET is, as GET would be
+  // (the transport leaves the body out).
+  call->head = request.method == "HEAD";
+  const absl::string_view route_method =
+      call->head ? absl::string_view("GET") : absl::string_view(request.method);
+  call->credentials_presented =
+      HasHeader(request, "authorization") || HasHeader(request, "x-api-key");
   call->remote = request.remote_address;
   call->bytes_in = request.body.size();
   call->config = config_->Get();
@@ -109,7 +134,8 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   }
   const api::ApiConfig& config = *call->config;
   pb::util::TypeResolver* resolver = &config.type_resolver();
-  if (options_.serve_openapi && path == "/openapi.json" && request.method == "GET") {
+  if (options_.serve_openapi && path == "/openapi.json" &&
+      route_method == "GET") {
     HttpResponse r;
     r.body = OpenApiFor(call->config);
     r.SetHeader("content-type", "application/json");
@@ -126,6 +152,12 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   }
 
   routing::MatchResult match = config.routes().Match(request.method, path);
+  if (call->head && match.kind != routing::MatchResult::Kind::kMatched) {
+    // No HttpRule of its own (`custom: {kind: "HEAD"}`): HEAD is GET's.
+    routing::MatchResult as_get = config.routes().Match(route_method, path);
+    if (as_get.kind != routing::MatchResult::Kind::kNotFound)
+      match = std::move(as_get);
+  }
   switch (match.kind) {
     case routing::MatchResult::Kind::kNotFound:
       return Finish(call, ErrorResponse(absl::NotFoundError(absl::StrCat(
@@ -136,7 +168,7 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
           absl::UnimplementedError(absl::StrCat("method ", request.method,
                                                 " not allowed on ", path)),
           resolver, 405);
-      r.SetHeader("allow", absl::StrJoin(match.allowed_methods, ", "));
+      r.SetHeader("allow", AllowHeader(match.allowed_methods));
       return Finish(call, std::move(r));
     }
     case routing::MatchResult::Kind::kBadPath:
@@ -198,6 +230,7 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
   if (!info.is_public) {
     auto credentials = auth::ExtractCredentials(
         [&request](absl::string_view name) { return request.Header(name); });
+    call->credentials_malformed = !credentials.ok();
     auto authorized = fineprint::server::Authorize(rule, credentials, *authenticator_);
     if (!authorized.ok()) return Finish(call, ErrorResponse(authorized.status(), resolver));
     if (!authorized->has_value()) {
@@ -232,6 +265,28 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
     }
   }
 
+  if (info.method->server_streaming() && call->head) {
+    // The headers a GET would start its stream with, without holding a
+    // backend stream open for a client that reads no body. Checks that
+    // need no backend (route, auth, limits, request) still apply.
+    std::unique_ptr<pb::Message> probe(
+        config.factory().GetPrototype(info.method->input_type())->New());
+    transcode::HttpRequestParts parts;
+    parts.bindings = &match.bindings;
+    parts.query = query;
+    parts.body_field = match.route->target.body;
+    if (absl::Status s = transcode::TranscodeRequest(parts, options_.request,
+                                                     resolver, probe.get());
+        !s.ok()) {
+      return Finish(call, ErrorResponse(s, resolver));
+    }
+    HttpResponse r;
+    r.SetHeader("content-type",
+                call->sse ? "text/event-stream" : "application/x-ndjson");
+    r.SetHeader("cache-control", "no-cache");
+    r.SetHeader("transfer-encoding", "chunked");
+    return Finish(call, std::move(r));
+  }
   if (info.method->server_streaming() && !call->open_stream) {
     return Finish(call, ErrorResponse(absl::UnimplementedError(
                                           "this transport cannot stream responses"),

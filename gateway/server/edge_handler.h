@@ -127,6 +127,13 @@ class EdgeHandler {
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// The security headers that depend on the answer: `Cache-Control:
+// no-store` when it is private (an authenticated call), and a restrictive
+// Content-Security-Policy on HTML unless the handler set one. The ones every
+// answer carries (X-Content-Type-Options, Referrer-Policy) are added by the
+// transport, so its own errors have them too.
+void SecureResponse(HttpResponse& response, bool private_answer);
+
 // A google.rpc.Status JSON response for `status`; `http_status` overrides
 // the mapped one (405, 413, 415 have no gRPC code of their own).
 HttpResponse ErrorResponse(const absl::Status& status,

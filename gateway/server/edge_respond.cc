@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +17,14 @@
 #include "services/runtime/log/log.h"
 
 namespace fineprint::gateway::server {
+namespace {
+
+// Nothing loads, nothing frames the page, nothing is submitted elsewhere.
+constexpr absl::string_view kHtmlContentSecurityPolicy =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action "
+    "'none'";
+
+}  // namespace
 
 std::string EdgeHandler::OpenApiFor(const std::shared_ptr<const api::ApiConfig>& config) {
   absl::MutexLock lock(&openapi_mu_);
@@ -39,7 +48,8 @@ std::optional<HttpResponse> EdgeHandler::Preflight(const HttpRequest& request,
                                                    absl::string_view path) const {
   auto wanted = request.Header("access-control-request-method");
   if (request.method != "OPTIONS" || !wanted) return std::nullopt;
-  routing::MatchResult m = config.routes().Match(*wanted, path);
+  routing::MatchResult m =
+      config.routes().Match(*wanted == "HEAD" ? "GET" : *wanted, path);
   HttpResponse r;
   if (m.kind == routing::MatchResult::Kind::kMatched) {
     r.status = 204;
@@ -78,9 +88,42 @@ void EdgeHandler::Finish(const std::shared_ptr<Call>& call, HttpResponse respons
   done(std::move(response));
 }
 
+void SecureResponse(HttpResponse& response, bool private_answer) {
+  if (private_answer) response.SetHeader("cache-control", "no-store");
+  for (const auto& [name, value] : response.headers) {
+    if (absl::EqualsIgnoreCase(name, "content-type") &&
+        absl::StartsWithIgnoreCase(value, "text/html")) {
+      // Pages the edge serves show its own data only; a handler that needs
+      // more (a docs page's scripts) sets its own policy.
+      if (!response.Header("content-security-policy").has_value()) {
+        response.SetHeader("content-security-policy",
+                           kHtmlContentSecurityPolicy);
+      }
+      break;
+    }
+  }
+}
+
 void EdgeHandler::Decorate(const Call& c, HttpResponse& response) const {
   const Call* call = &c;
   response.SetHeader("x-request-id", call->ids.request_id);
+  // Answers to authenticated calls are private: no cache, shared or not,
+  // may keep them (a 401 included, so a proxy never replays one).
+  // X-Content-Type-Options and Referrer-Policy are the transport's.
+  SecureResponse(response,
+                 call->credentials_presented ||
+                     (call->info != nullptr && !call->info->is_public));
+  if (response.status == 401) {
+    // RFC 9110 §11.6.1 / RFC 6750 §3: a 401 names the scheme to use, and
+    // says why presented credentials failed.
+    response.SetHeader(
+        "www-authenticate",
+        call->credentials_malformed
+            ? "Bearer realm=\"fineprint\", error=\"invalid_request\""
+        : call->credentials_presented
+            ? "Bearer realm=\"fineprint\", error=\"invalid_token\""
+            : "Bearer realm=\"fineprint\"");
+  }
   if (call->rate.has_value()) {
     response.SetHeader("ratelimit-limit", std::to_string(call->rate->limit));
     response.SetHeader("ratelimit-remaining", std::to_string(call->rate->remaining));

@@ -7,22 +7,27 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "boost/asio/connect.hpp"
-#include "boost/asio/write.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "brotli/decode.h"
 #include "fineprint/analysis/v1/analysis.grpc.pb.h"
 #include "fineprint/identity/v1/identity.grpc.pb.h"
 #include "gateway/api/api_config.h"
 #include "gateway/api/test_descriptor_set.h"
 #include "gateway/server/backends.h"
+#include "gateway/server/compression.h"
 #include "gateway/server/edge_handler.h"
 #include "gateway/server/http_server.h"
 #include "grpcpp/server.h"
@@ -137,7 +142,14 @@ class FakeAnalysis final : public anv1::AnalysisService::Service {
     }
     return grpc::Status::OK;
   }
+  grpc::Status SubmitDocument(grpc::ServerContext*,
+                              const anv1::SubmitDocumentRequest* req,
+                              anv1::SubmitDocumentResponse*) override {
+    ++submitted_;
+    return grpc::Status::OK;
+  }
   std::atomic<bool> cancelled_{false};
+  std::atomic<int> submitted_{0};
 };
 
 struct Reply {
@@ -174,6 +186,28 @@ class Client {
           std::string(f.value());
     }
     r.body = res.body();
+    return r;
+  }
+  // A HEAD request: the reply's body is whatever followed the header (it
+  // must be nothing; the next request on the connection proves it).
+  Reply Head(const std::string& target,
+             std::map<std::string, std::string> headers = {}) {
+    http::request<http::empty_body> req(http::verb::head, target, 11);
+    req.set(http::field::host, "localhost");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    http::write(stream_, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // a HEAD response has no body whatever its length says
+    http::read(stream_, buffer, parser);
+    Reply r;
+    r.status = parser.get().result_int();
+    for (const auto& f : parser.get()) {
+      r.headers[absl::AsciiStrToLower(std::string(f.name_string()))] =
+          std::string(f.value());
+    }
+    r.body = std::string(static_cast<const char*>(buffer.data().data()),
+                         buffer.size());
     return r;
   }
 
@@ -353,7 +387,7 @@ TEST_F(EdgeServerTest, EdgeErrors) {
             std::string::npos) << r.body;
   r = c.Send(http::verb::put, "/v1/orgs/o1/users/u1");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.headers["allow"], "DELETE, GET, PATCH");
+  EXPECT_EQ(r.headers["allow"], "DELETE, GET, HEAD, PATCH");
   r = c.Send(http::verb::post, "/v1/auth:signUp", "email=a", {{"content-type", "text/plain"}});
   EXPECT_EQ(r.status, 415) << r.body;
   r = c.Send(http::verb::post, "/v1/auth:signUp", R"({"email": )");
@@ -638,6 +672,251 @@ TEST_F(EdgeRateLimitTest, PerIpOnPublicRoutes) {
   }
   EXPECT_EQ(c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})").status,
             429);
+}
+
+// Black-box finding: strings for bools and duplicate keys were accepted.
+TEST_F(EdgeServerTest, StrictJsonRejectedWithFieldViolationAndNothingStored) {
+  Client c(http_->port());
+  const std::map<std::string, std::string> auth = {
+      {"authorization", Token("ADMIN")}};
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"title":"t","lowPriority":"yes"})", "low_priority"},
+      {R"({"title":"t","lowPriority":"false"})", "low_priority"},
+      {R"({"title":"t","title":"dup"})", "title"},
+      {R"({"title":"t","low_priority":true,"lowPriority":false})",
+       "low_priority"},
+      {R"({"title":{"a":1}})", "title"},
+      {R"({"kind":2147483648})", "kind"},
+  };
+  for (const auto& [body, field] : cases) {
+    Reply r = c.Send(http::verb::post, "/v1/orgs/o1/documents", body, auth);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_NE(
+        r.body.find("\"@type\":\"type.googleapis.com/google.rpc.BadRequest\""),
+        std::string::npos)
+        << r.body;
+    EXPECT_NE(r.body.find(absl::StrCat("\"field\":\"", field, "\"")),
+              std::string::npos)
+        << body << " -> " << r.body;
+  }
+  EXPECT_EQ(analysis_.submitted_.load(), 0);
+  // What proto3 JSON accepts still goes through: proto names, real bools.
+  Reply r = c.Send(http::verb::post, "/v1/orgs/o1/documents",
+                   R"({"title":"t","low_priority":true,"text":"x"})", auth);
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(analysis_.submitted_.load(), 1);
+}
+
+// HEAD answers wherever GET does, with GET's status and headers.
+TEST_F(EdgeServerTest, HeadOnEveryGetRoute) {
+  Client c(http_->port());
+  const std::map<std::string, std::string> auth = {
+      {"authorization", Token("ADMIN")}};
+  for (const auto& [target, headers] :
+       std::vector<std::pair<std::string, std::map<std::string, std::string>>>{
+           {"/v1/orgs/o1/users/u1", auth},
+           {"/v1/orgs/o1/users/missing", auth},
+           {"/v1/orgs/o1/users/u1", {}},  // 401
+           {"/openapi.json", {}},
+           {"/.well-known/jwks.json", {}},
+           {"/v1/auth/jwks", {}},
+           {"/healthz", {}}}) {
+    Reply get = c.Send(http::verb::get, target, "", headers);
+    Reply head = c.Head(target, headers);
+    EXPECT_NE(head.status, 405) << target;
+    EXPECT_EQ(head.status, get.status) << target;
+    EXPECT_EQ(head.body, "") << target;
+    EXPECT_EQ(head.headers["content-length"], std::to_string(get.body.size()))
+        << target;
+    for (const char* name :
+         {"content-type", "cache-control", "www-authenticate",
+          "x-content-type-options", "referrer-policy"}) {
+      EXPECT_EQ(head.headers[name], get.headers[name]) << target << " " << name;
+    }
+  }
+  // A streaming method: the stream's headers, no backend stream held open.
+  Reply head = c.Head("/v1/orgs/o1/jobs/forever:watch", auth);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-type"], "application/x-ndjson");
+  EXPECT_EQ(head.headers.count("content-length"), 0u);
+  EXPECT_EQ(head.body, "");
+  // The connection is still in step after all of that.
+  EXPECT_EQ(c.Send(http::verb::get, "/healthz").status, 200);
+  // HEAD where no GET is: 405 naming what is allowed.
+  Reply r = c.Head("/v1/auth:signUp");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["allow"], "POST");
+}
+
+TEST_F(EdgeServerTest, UnauthorizedCarriesBearerChallenge) {
+  Client c(http_->port());
+  Reply r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1");
+  ASSERT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.headers["www-authenticate"], "Bearer realm=\"fineprint\"");
+  r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
+             {{"authorization", "Bearer not.a.jwt"}});
+  ASSERT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.headers["www-authenticate"],
+            "Bearer realm=\"fineprint\", error=\"invalid_token\"");
+  r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
+             {{"x-api-key", "fp_live_bad"}});
+  ASSERT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.headers["www-authenticate"].find("error=\"invalid_token\""),
+            std::string::npos);
+  // Not on other errors.
+  r = c.Send(http::verb::delete_, "/v1/orgs/o1/users/u1", "",
+             {{"authorization", Token("VIEWER")}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.headers.count("www-authenticate"), 0u);
+}
+
+TEST_F(EdgeServerTest, SecurityHeadersOnEveryResponse) {
+  Client c(http_->port());
+  const std::string token = Token("ADMIN");
+  std::vector<Reply> replies;
+  replies.push_back(c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
+                           {{"authorization", token}}));
+  replies.push_back(c.Send(http::verb::get, "/v2/nothing"));
+  replies.push_back(c.Send(http::verb::get, "/openapi.json"));
+  replies.push_back(
+      c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})"));
+  {
+    Client stream(http_->port());  // a stream ends its connection
+    replies.push_back(stream.Send(http::verb::get, "/v1/orgs/o1/jobs/ok:watch",
+                                  "", {{"authorization", token}}));
+  }
+  {
+    Client fresh(
+        http_->port());  // the transport's own 413 closes the connection
+    replies.push_back(
+        fresh.Send(http::verb::post, "/v1/auth:signUp",
+                   "{\"email\":\"" + std::string(5000, 'a') + "\"}"));
+  }
+  for (Reply& r : replies) {
+    EXPECT_EQ(r.headers["x-content-type-options"], "nosniff")
+        << r.status << r.body;
+    EXPECT_EQ(r.headers["referrer-policy"], "no-referrer")
+        << r.status << r.body;
+    EXPECT_EQ(r.headers.count("content-security-policy"), 0u);  // not HTML
+  }
+  // Authenticated answers are never cached; public ones may be.
+  EXPECT_EQ(replies[0].headers["cache-control"], "no-store");
+  EXPECT_EQ(replies[4].headers["cache-control"], "no-store");
+  EXPECT_EQ(replies[3].headers.count("cache-control"), 0u);
+  Reply denied = c.Send(http::verb::get, "/v1/orgs/o1/users/u1");
+  EXPECT_EQ(denied.headers["cache-control"], "no-store");
+}
+
+TEST(SecureResponseTest, HtmlGetsARestrictiveContentSecurityPolicy) {
+  HttpResponse html;
+  html.SetHeader("Content-Type", "text/html; charset=utf-8");
+  SecureResponse(html, /*private_answer=*/false);
+  auto csp = html.Header("content-security-policy");
+  ASSERT_TRUE(csp.has_value());
+  EXPECT_NE(csp->find("default-src 'none'"), std::string::npos) << *csp;
+  EXPECT_NE(csp->find("frame-ancestors 'none'"), std::string::npos) << *csp;
+  EXPECT_FALSE(html.Header("cache-control").has_value());
+
+  HttpResponse own;  // a page with its own policy keeps it
+  own.SetHeader("content-type", "text/html");
+  own.SetHeader("content-security-policy", "script-src 'self'");
+  SecureResponse(own, /*private_answer=*/true);
+  EXPECT_EQ(*own.Header("content-security-policy"), "script-src 'self'");
+  EXPECT_EQ(*own.Header("cache-control"), "no-store");
+
+  HttpResponse json;
+  json.SetHeader("content-type", "application/json");
+  SecureResponse(json, false);
+  EXPECT_FALSE(json.Header("content-security-policy").has_value());
+}
+
+std::string Unbrotli(const std::string& data) {
+  std::string out(1 << 20, '\0');
+  size_t size = out.size();
+  if (BrotliDecoderDecompress(data.size(),
+                              reinterpret_cast<const uint8_t*>(data.data()),
+                              &size, reinterpret_cast<uint8_t*>(out.data())) !=
+      BROTLI_DECODER_RESULT_SUCCESS) {
+    return "<not brotli>";
+  }
+  out.resize(size);
+  return out;
+}
+
+TEST_F(EdgeServerTest, CompressesLargeAnswersByAcceptEncoding) {
+  Client c(http_->port());
+  Reply plain = c.Send(http::verb::get, "/openapi.json");
+  ASSERT_EQ(plain.status, 200);
+  ASSERT_GT(plain.body.size(), 1024u);
+  EXPECT_EQ(plain.headers.count("content-encoding"), 0u);
+  EXPECT_EQ(plain.headers["vary"], "Accept-Encoding");
+
+  Reply gz = c.Send(http::verb::get, "/openapi.json", "",
+                    {{"accept-encoding", "gzip, deflate"}});
+  EXPECT_EQ(gz.headers["content-encoding"], "gzip");
+  EXPECT_EQ(gz.headers["vary"], "Accept-Encoding");
+  EXPECT_LT(gz.body.size(), plain.body.size() / 3);
+  auto inflated = Gunzip(gz.body, 16 << 20);
+  ASSERT_TRUE(inflated.ok()) << inflated.status();
+  EXPECT_EQ(*inflated, plain.body);
+
+  Reply br = c.Send(http::verb::get, "/openapi.json", "",
+                    {{"accept-encoding", "gzip, br"}});
+  EXPECT_EQ(br.headers["content-encoding"], "br");
+  EXPECT_EQ(Unbrotli(br.body), plain.body);
+  // HEAD: the length of what GET would send, encoded.
+  Reply head = c.Head("/openapi.json", {{"accept-encoding", "gzip, br"}});
+  EXPECT_EQ(head.headers["content-encoding"], "br");
+  EXPECT_EQ(head.headers["content-length"], std::to_string(br.body.size()));
+
+  Reply refused = c.Send(http::verb::get, "/openapi.json", "",
+                         {{"accept-encoding", "gzip;q=0, br;q=0"}});
+  EXPECT_EQ(refused.headers.count("content-encoding"), 0u);
+  EXPECT_EQ(refused.body, plain.body);
+  // Small answers go out as they are.
+  Reply small =
+      c.Send(http::verb::get, "/healthz", "", {{"accept-encoding", "gzip"}});
+  EXPECT_EQ(small.headers.count("content-encoding"), 0u);
+  EXPECT_EQ(small.headers.count("vary"), 0u);
+  // Vary keeps what CORS put there.
+  Reply cors =
+      c.Send(http::verb::get, "/openapi.json", "",
+             {{"accept-encoding", "gzip"}, {"origin", "https://app.example"}});
+  EXPECT_EQ(cors.headers["vary"], "Origin, Accept-Encoding");
+}
+
+TEST_F(EdgeServerTest, GzipRequestBodies) {
+  Client c(http_->port());
+  const std::map<std::string, std::string> gzip = {
+      {"content-type", "application/json"}, {"content-encoding", "gzip"}};
+  auto body = Compress(R"({"email":"a@b.c","displayName":"Zed"})",
+                       ContentCoding::kGzip);
+  ASSERT_TRUE(body.ok());
+  Reply r = c.Send(http::verb::post, "/v1/auth:signUp", *body, gzip);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_NE(r.body.find("\"displayName\":\"Zed\""), std::string::npos)
+      << r.body;
+  EXPECT_EQ(identity_.calls(), 1);
+
+  // A zip bomb: tiny on the wire, far over the transport's limit inflated.
+  auto bomb = Compress("{\"email\":\"" + std::string(1 << 20, 'a') + "\"}",
+                       ContentCoding::kGzip);
+  ASSERT_LT(bomb->size(), 2048u);
+  r = c.Send(http::verb::post, "/v1/auth:signUp", *bomb, gzip);
+  EXPECT_EQ(r.status, 413) << r.body;
+  // Over the edge's own limit (1 KiB) once inflated, under the transport's.
+  auto over = Compress("{\"email\":\"" + std::string(1500, 'a') + "\"}",
+                       ContentCoding::kGzip);
+  r = c.Send(http::verb::post, "/v1/auth:signUp", *over, gzip);
+  EXPECT_EQ(r.status, 413) << r.body;
+  r = c.Send(http::verb::post, "/v1/auth:signUp", "definitely not gzip", gzip);
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = c.Send(
+      http::verb::post, "/v1/auth:signUp", "xx",
+      {{"content-type", "application/json"}, {"content-encoding", "br"}});
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_EQ(r.headers["accept-encoding"], "gzip");
+  EXPECT_EQ(identity_.calls(), 1);
 }
 
 }  // namespace

@@ -11,13 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "gateway/server/compression.h"
 #include "gateway/transcode/response_transcoder.h"
 
 namespace fineprint::gateway::server {
@@ -29,6 +30,15 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 std::string ToStd(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+// Headers every response carries, whatever produced it (RFC 9110 leaves
+// sniffing and referrers to the client; these turn both off).
+template <typename Fields>
+void SetStandardHeaders(Fields& fields) {
+  fields.set(http::field::server, "fineprint-edge");
+  fields.set("x-content-type-options", "nosniff");
+  fields.set("referrer-policy", "no-referrer");
+}
 
 class Session;
 std::shared_ptr<ResponseStream> MakeSessionStream(std::shared_ptr<Session> session);
@@ -88,7 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_res_.version(11);
     stream_res_.result(static_cast<unsigned>(status));
     for (const auto& [k, v] : headers) stream_res_.set(k, v);
-    stream_res_.set(http::field::server, "fineprint-edge");
+    SetStandardHeaders(stream_res_);
     stream_res_.keep_alive(false);
     stream_res_.chunked(true);
     stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(stream_res_);
@@ -183,6 +193,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       keep_alive_ = false;
       head_request_ = false;
+      response_coding_ = ContentCoding::kIdentity;
       const bool too_big = ec == http::error::body_limit;
       const bool header_too_big = ec == http::error::header_limit;
       HttpResponse r;
@@ -199,10 +210,47 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> req = parser_->release();
     keep_alive_ = req.keep_alive();
     head_request_ = req.method() == http::verb::head;
+    response_coding_ = ContentCoding::kIdentity;
+    if (options_.compress_min_bytes > 0) {
+      const auto accept = req[http::field::accept_encoding];
+      if (!accept.empty()) {
+        response_coding_ = ChooseContentCoding(
+            absl::string_view(accept.data(), accept.size()));
+      }
+    }
+    const auto coding = req[http::field::content_encoding];
+    const bool gzipped =
+        beast::iequals(coding, "gzip") || beast::iequals(coding, "x-gzip");
+    if (!coding.empty() && !beast::iequals(coding, "identity")) {
+      if (!gzipped || !options_.accept_gzip_requests) {
+        HttpResponse r =
+            TransportError(415, 3, "unsupported request Content-Encoding");
+        // RFC 9110 §12.5.3: say which codings would have been accepted.
+        r.SetHeader("accept-encoding",
+                    options_.accept_gzip_requests ? "gzip" : "identity");
+        return Write(std::move(r));
+      }
+      // Inflating stops at the body limit: a few KiB of gzip cannot make
+      // the edge hold more than a plain body of the limit would.
+      absl::StatusOr<std::string> inflated =
+          Gunzip(req.body(), options_.max_body_bytes);
+      if (!inflated.ok()) {
+        const bool too_big =
+            inflated.status().code() == absl::StatusCode::kResourceExhausted;
+        return Write(TransportError(too_big ? 413 : 400, too_big ? 8 : 3,
+                                    inflated.status().message()));
+      }
+      req.body() = *std::move(inflated);
+    }
     HttpRequest request;
     request.method = ToStd(req.method_string());
     request.target = ToStd(req.target());
     for (const auto& field : req) {
+      // The handler sees the decoded body only.
+      if (gzipped && (field.name() == http::field::content_encoding ||
+                      field.name() == http::field::content_length)) {
+        continue;
+      }
       request.headers.emplace_back(absl::AsciiStrToLower(ToStd(field.name_string())),
                                    ToStd(field.value()));
     }
@@ -223,12 +271,45 @@ class Session : public std::enable_shared_from_this<Session> {
         [self]() -> std::shared_ptr<ResponseStream> { return MakeSessionStream(self); });
   }
 
+  static HttpResponse TransportError(int status, int grpc_code,
+                                     absl::string_view message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = transcode::ErrorBodyJson(grpc_code, message, "", nullptr);
+    r.SetHeader("content-type", "application/json");
+    return r;
+  }
+
+  // Compresses `r` for this client when worth it. Only the first check
+  // runs for small answers.
+  void Encode(HttpResponse& r) const {
+    if (options_.compress_min_bytes == 0 ||
+        r.body.size() < options_.compress_min_bytes || r.status == 204 ||
+        r.status == 304 || r.status < 200) {
+      return;
+    }
+    std::optional<std::string> type = r.Header("content-type");
+    if (!type || !IsCompressible(*type) || r.Header("content-encoding")) return;
+    // From here the answer depends on Accept-Encoding, whatever this
+    // client sent, and caches must know.
+    std::optional<std::string> vary = r.Header("vary");
+    r.SetHeader("vary", vary ? absl::StrCat(*vary, ", Accept-Encoding")
+                             : "Accept-Encoding");
+    if (response_coding_ == ContentCoding::kIdentity) return;
+    absl::StatusOr<std::string> encoded = Compress(r.body, response_coding_);
+    if (!encoded.ok() || encoded->size() >= r.body.size()) return;
+    r.body = *std::move(encoded);
+    r.SetHeader("content-encoding", ContentCodingName(response_coding_));
+  }
+
   void Write(HttpResponse r) {
+    Encode(r);  // HEAD too: its Content-Length is that of the encoded GET
+    if (head_request_) return WriteHead(std::move(r));
     res_ = {};
     res_.version(11);
     res_.result(static_cast<unsigned>(r.status));
     for (const auto& [k, v] : r.headers) res_.set(k, v);
-    res_.set(http::field::server, "fineprint-edge");
+    SetStandardHeaders(res_);
     res_.body() = std::move(r.body);
     res_.keep_alive(keep_alive_);
     if (r.status == 204 || r.status == 304 || r.status < 200) {
@@ -238,15 +319,34 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       res_.prepare_payload();
     }
-    if (head_request_) {
-      // HEAD: the headers describe the body that a GET would carry.
-      const size_t length = res_.body().size();
-      res_.body().clear();
-      res_.content_length(length);
-    }
     stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
     http::async_write(stream_, res_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  // HEAD: the header a GET would carry, Content-Length included, and no
+  // body. Only the header is serialized, so a `Transfer-Encoding: chunked`
+  // (a stream's HEAD) writes no terminating chunk either.
+  void WriteHead(HttpResponse r) {
+    head_res_ = {};
+    head_res_.version(11);
+    head_res_.result(static_cast<unsigned>(r.status));
+    bool chunked = false;
+    for (const auto& [k, v] : r.headers) {
+      head_res_.set(k, v);
+      if (beast::iequals(k, "transfer-encoding")) chunked = true;
+    }
+    SetStandardHeaders(head_res_);
+    if (!chunked && r.status != 204 && r.status != 304 && r.status >= 200) {
+      head_res_.set(http::field::content_length, std::to_string(r.body.size()));
+    }
+    head_res_.keep_alive(keep_alive_);
+    head_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(
+        head_res_);
+    stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
+    http::async_write_header(
+        stream_, *head_sr_,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -331,8 +431,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   http::response<http::empty_body> continue_;
+  http::response<http::empty_body> head_res_;
+  std::unique_ptr<http::response_serializer<http::empty_body>> head_sr_;
   bool keep_alive_ = true;
   bool head_request_ = false;
+  ContentCoding response_coding_ =
+      ContentCoding::kIdentity;  // of the current request
 
   bool streaming_ = false;
   bool ended_ = false;

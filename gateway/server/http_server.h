@@ -4,7 +4,9 @@
 // HTTP/1.1 server on Boost.Beast: keep-alive, one io_context and thread per
 // core (connections are spread round-robin, and each stays on its thread,
 // so sessions need no strands), body and header limits enforced while
-// parsing (413 before the body is read). Requests are handed to a Handler
+// parsing (413 before the body is read), gzip/brotli content codings (see
+// HttpServerOptions), and the headers every response carries
+// (X-Content-Type-Options, Referrer-Policy). Requests are handed to a Handler
 // that may answer from any thread, in one piece or as a chunked stream.
 
 #include <functional>
@@ -25,6 +27,14 @@ struct HttpServerOptions {
   int threads = 0;  // 0: one per core
   size_t max_body_bytes = 4 << 20;
   size_t max_header_bytes = 16 << 10;
+  // Answers of a compressible type (JSON, text, ...) at least this large go
+  // out gzip- or brotli-encoded when the client's Accept-Encoding allows,
+  // with `Vary: Accept-Encoding`. 0 turns response compression off. Streams
+  // are not compressed (each event must reach the client as it is sent).
+  size_t compress_min_bytes = 1024;
+  // `Content-Encoding: gzip` request bodies are inflated; inflated, they
+  // must still fit max_body_bytes (413 otherwise). Other codings get 415.
+  bool accept_gzip_requests = true;
   // Closes connections idle (or slow to send a request) for this long.
   absl::Duration idle_timeout = absl::Seconds(60);
   // Stop() waits this long for connections held by backend calls.

@@ -11,6 +11,7 @@
 #include "gateway/routing/path_codec.h"
 #include "gateway/transcode/field_setter.h"
 #include "gateway/transcode/json_syntax.h"
+#include "gateway/transcode/json_values.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/runtime/text/utf8.h"
 
@@ -188,7 +189,16 @@ absl::Status ApplyBody(const HttpRequestParts& parts,
     return absl::OkStatus();  // an empty body sets nothing
   }
   if (absl::Status s = CheckJsonSyntax(body); !s.ok()) return s;
+  // protobuf's converter alone would take "yes" for a bool and the last of
+  // duplicate keys, and names no field when it rejects a value.
+  JsonValueOptions check;
+  check.allow_unknown_fields = options.allow_unknown_json_fields;
+  check.resolver = resolver;
   if (parts.body_field == "*") {
+    if (absl::Status s = CheckJsonValues(body, out->GetDescriptor(), check);
+        !s.ok()) {
+      return s;
+    }
     return ParseJsonInto(body, options.allow_unknown_json_fields, resolver,
                          out);
   }
@@ -199,9 +209,16 @@ absl::Status ApplyBody(const HttpRequestParts& parts,
         absl::StrCat("body field ", parts.body_field, " not found"));
   }
   if (field->cpp_type() == FD::CPPTYPE_MESSAGE && !field->is_repeated()) {
+    check.path_prefix = field->name();
+    if (absl::Status s = CheckJsonValues(body, field->message_type(), check);
+        !s.ok()) {
+      return s;
+    }
     return ParseJsonInto(body, options.allow_unknown_json_fields, resolver,
                          out->GetReflection()->MutableMessage(out, field));
   }
+  if (absl::Status s = CheckJsonFieldValue(body, field, check); !s.ok())
+    return s;
   // Scalars and repeated fields: parse `{"<field>": <body>}`.
   // The wrapper must not let a crafted body smuggle in sibling fields.
   std::string wrapped =

@@ -6,6 +6,7 @@
 #include "gateway/testdata/test_api.h"
 #include "gateway/transcode/response_transcoder.h"
 #include "gtest/gtest.h"
+#include "services/runtime/status/status.h"
 
 namespace fineprint::gateway::transcode {
 namespace {
@@ -184,6 +185,50 @@ TEST_F(RequestTranscoderTest, RejectsBadJson) {
   EXPECT_EQ(*r, "{\"parent\":\"shelves/s1\",\"item\":{\"size\":\"2\"}}");
   // An empty body sets nothing.
   EXPECT_TRUE(Run("POST", "/v1/shelves/s1/items", "", "").ok());
+}
+
+// What proto3 JSON rejects is rejected before anything reaches a backend,
+// with a BadRequest naming the field by its proto path under the body field.
+TEST_F(RequestTranscoderTest, StrictJsonBodies) {
+  auto violation = [&](absl::StatusOr<std::string> r) -> std::string {
+    if (r.ok()) return "accepted: " + *r;
+    google::rpc::BadRequest bad;
+    if (!status::GetDetail(r.status(), &bad) ||
+        bad.field_violations_size() != 1) {
+      return "no violation: " + std::string(r.status().message());
+    }
+    return bad.field_violations(0).field();
+  };
+  const char* create = "/v1/shelves/s1/items";
+  EXPECT_EQ(violation(Run("POST", create, "",
+                          R"({"displayName":"t","displayName":"d"})")),
+            "item.display_name");
+  EXPECT_EQ(
+      violation(Run("POST", create, "", R"({"size":2147483648000000000000})")),
+      "item.size");
+  EXPECT_EQ(violation(Run("POST", create, "", R"({"blob":"not base64!"})")),
+            "item.blob");
+  EXPECT_EQ(violation(Run("POST", create, "", R"({"inner":{"count":"yes"}})")),
+            "item.inner.count");
+  EXPECT_EQ(violation(Run("POST", create, "", R"({"labels":{"a":{}}})")),
+            "item.labels[a]");
+  const char* act = "/v1/shelves/s1/items/i1:act";
+  EXPECT_EQ(violation(Run("POST", act, "", R"({"reason":"a","reason":"b"})")),
+            "reason");
+  EXPECT_EQ(violation(Run("POST", act, "", R"({"notes":["a",{}]})")),
+            "notes[1]");
+  EXPECT_EQ(violation(Run("PUT", "/v1/shelves/s1/items/i1/tags", "",
+                          R"(["x",true])")),
+            "tags[1]");
+
+  // Quoted 64-bit integers, proto field names and exponent forms stay fine.
+  auto r = Run("POST", create, "",
+               R"({"size":"12","display_name":"x","inner":{"count":1e2}})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r,
+            "{\"parent\":\"shelves/"
+            "s1\",\"item\":{\"displayName\":\"x\",\"size\":\"12\","
+            "\"inner\":{\"count\":100}}}");
 }
 
 }  // namespace
