@@ -63,6 +63,21 @@ class ConsumerTest : public ::testing::Test {
             CloudEventHeaders(id, key, "test.Event", traceparent)};
   }
 
+  // Produces one valid event under a fresh id and returns the id, or "" when
+  // producing failed (the failure is already reported).
+  std::string ProduceOne() {
+    const std::string id = trace::NewUuid();
+    absl::Status produced =
+        testing::Produce(env_.bootstrap, topic_, {Valid(id)});
+    EXPECT_TRUE(produced.ok()) << produced;
+    return produced.ok() ? id : "";
+  }
+
+  // A handler script that fails every delivery with `status`.
+  static RecordingHandler::Script AlwaysFails(absl::Status status) {
+    return [status](const Event&, int) { return status; };
+  }
+
   std::vector<RawRecord> ReadDlq() {
     ReaderOptions reader;
     reader.bootstrap_servers = env_.bootstrap;
@@ -76,6 +91,13 @@ class ConsumerTest : public ::testing::Test {
         CommittedOffset(env_.bootstrap, group_, topic_, 0);
     EXPECT_TRUE(offset.ok()) << offset.status();
     return offset.value_or(-2);
+  }
+
+  // Stops `consumer` and checks the group's committed offset: what a clean
+  // stop promises is exactly the offsets of the records it finished.
+  void StopAndExpectCommitted(Consumer& consumer, int64_t offset) {
+    ASSERT_TRUE(consumer.Stop().ok());
+    EXPECT_EQ(Committed(), offset);
   }
 
   int Effects(const std::string& id) {
@@ -121,8 +143,7 @@ TEST_F(ConsumerTest, DuplicateCeIdTakesEffectOnce) {
   EXPECT_EQ(stats.duplicates, 1);
   EXPECT_EQ(Counter("fineprint_consumer_duplicates_skipped_total"), 1);
   EXPECT_EQ(Counter("fineprint_consumer_events_handled_total"), 2);
-  ASSERT_TRUE(consumer->Stop().ok());
-  EXPECT_EQ(Committed(), 3);
+  StopAndExpectCommitted(*consumer, 3);
 }
 
 // Processed but not committed (a crash): the next member of the group gets
@@ -155,15 +176,14 @@ TEST_F(ConsumerTest, CrashBeforeCommitRedeliversWithoutSecondEffect) {
                                      Outcome::kDuplicate));
   EXPECT_EQ(second_handler.TotalCalls(), 0);
   for (const std::string& id : ids) EXPECT_EQ(Effects(id), 1) << id;
-  ASSERT_TRUE(second->Stop().ok());
-  EXPECT_EQ(Committed(), 3);
+  StopAndExpectCommitted(*second, 3);
 }
 
 // A transient failure is retried in place; the failed runs' writes roll
 // back, so the effect still happens once.
 TEST_F(ConsumerTest, TransientFailureIsRetriedThenSucceeds) {
-  const std::string id = trace::NewUuid();
-  ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
+  const std::string id = ProduceOne();
+  ASSERT_FALSE(id.empty());
   RecordingHandler handler([](const Event&, int call) {
     return call <= 2 ? absl::UnavailableError("downstream busy")
                      : absl::OkStatus();
@@ -224,17 +244,15 @@ TEST_F(ConsumerTest, NonRetryableErrorGoesToDeadLetterTopic) {
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_GE(info->time, before - absl::Seconds(1));
   EXPECT_LE(info->time, absl::Now());
-  ASSERT_TRUE(consumer->Stop().ok());
-  EXPECT_EQ(Committed(), 2);
+  StopAndExpectCommitted(*consumer, 2);
 }
 
 // A key that keeps failing holds its partition for at most max_attempts
 // runs, then goes to the DLQ.
 TEST_F(ConsumerTest, RetriesExhaustedGoToDeadLetterTopic) {
-  const std::string id = trace::NewUuid();
-  ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
-  RecordingHandler handler(
-      [](const Event&, int) { return absl::UnavailableError("still down"); });
+  const std::string id = ProduceOne();
+  ASSERT_FALSE(id.empty());
+  RecordingHandler handler(AlwaysFails(absl::UnavailableError("still down")));
   ConsumerOptions options = Options();
   options.max_attempts = 3;
   auto consumer = NewConsumer(options, &handler);
@@ -325,18 +343,16 @@ TEST_F(ConsumerTest, GracefulStopCommitsOnlyWhatIsDone) {
   EXPECT_THAT(*outcomes, ElementsAre(Outcome::kHandled, Outcome::kHandled));
   EXPECT_EQ(healthy.Calls(ids[0]), 0);
   for (const std::string& id : ids) EXPECT_EQ(Effects(id), 1) << id;
-  ASSERT_TRUE(next->Stop().ok());
-  EXPECT_EQ(Committed(), 3);
+  StopAndExpectCommitted(*next, 3);
 }
 
 // While the DLQ cannot take a record, its offset does not move: stopping
 // then commits nothing, and the next consumer dead-letters it once the
 // DLQ is back. Nothing is lost.
 TEST_F(ConsumerTest, OffsetWaitsForDeadLetterAcknowledgement) {
-  const std::string id = trace::NewUuid();
-  ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
-  RecordingHandler handler(
-      [](const Event&, int) { return absl::FailedPreconditionError("no"); });
+  const std::string id = ProduceOne();
+  ASSERT_FALSE(id.empty());
+  RecordingHandler handler(AlwaysFails(absl::FailedPreconditionError("no")));
   const std::string missing_dlq = testing::Unique("not-yet-dlq");
   ConsumerOptions options = Options();
   options.dead_letter_topic = missing_dlq;
@@ -362,8 +378,7 @@ TEST_F(ConsumerTest, OffsetWaitsForDeadLetterAcknowledgement) {
   auto outcomes = next->PollUntil(1, absl::Seconds(60));
   ASSERT_TRUE(outcomes.ok()) << outcomes.status();
   EXPECT_THAT(*outcomes, ElementsAre(Outcome::kDeadLettered));
-  ASSERT_TRUE(next->Stop().ok());
-  EXPECT_EQ(Committed(), 1);
+  StopAndExpectCommitted(*next, 1);
   ReaderOptions reader;
   reader.bootstrap_servers = env_.bootstrap;
   auto letters = ReadTopic(reader, missing_dlq);
@@ -450,8 +465,8 @@ TEST_F(ConsumerTest, PeriodicCommitCoversProcessedRecords) {
 
 // Old inbox rows of the group go; other groups' and recent rows stay.
 TEST_F(ConsumerTest, InboxPruneDeletesOnlyOldRowsOfTheGroup) {
-  const std::string id = trace::NewUuid();
-  ASSERT_TRUE(testing::Produce(env_.bootstrap, topic_, {Valid(id)}).ok());
+  const std::string id = ProduceOne();
+  ASSERT_FALSE(id.empty());
   RecordingHandler handler;
   auto consumer = NewConsumer(Options(), &handler);
   ASSERT_NE(consumer, nullptr);

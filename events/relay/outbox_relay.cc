@@ -17,6 +17,16 @@ constexpr absl::string_view kSelectBatch =
     " coalesce(tracestate, ''), occurred_at"
     " FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
 
+// Whether a chore run every `interval` is due at `now`; if so, schedules its
+// next run. Housekeeping rides on the relay loop rather than its own timer,
+// so a late loop runs a chore once, not once per missed interval.
+bool DueAndRescheduled(absl::Time now, absl::Duration interval,
+                       absl::Time* next) {
+  if (now < *next) return false;
+  *next = now + interval;
+  return true;
+}
+
 absl::StatusOr<OutboxRecord> ReadRecord(const db::Row& row) {
   OutboxRecord r;
   FP_ASSIGN_OR_RETURN(r.id, row.GetInt64(0));
@@ -41,21 +51,24 @@ OutboxRelay::OutboxRelay(db::Pool* pool, PublisherFactory publisher_factory,
     : pool_(pool),
       publisher_factory_(std::move(publisher_factory)),
       options_(std::move(options)),
-      published_(registry->GetCounter("fineprint_outbox_published_total",
-                                      "Outbox events acknowledged by the broker",
-                                      {{"service", options_.service}})),
+      published_(
+          registry->GetCounter("fineprint_outbox_published_total",
+                               "Outbox events acknowledged by the broker",
+                               {{"service", options_.service}})),
       errors_(registry->GetCounter("fineprint_outbox_errors_total",
                                    "Relay cycles that failed",
                                    {{"service", options_.service}})),
       backlog_(registry->GetGauge("fineprint_outbox_backlog",
                                   "Committed outbox events not yet published",
                                   {{"service", options_.service}})),
-      oldest_age_(registry->GetGauge(
-          "fineprint_outbox_oldest_unpublished_age_seconds",
-          "Age of the oldest unpublished outbox event", {{"service", options_.service}})),
-      leader_gauge_(registry->GetGauge("fineprint_outbox_relay_leader",
-                                       "1 while this relay holds the outbox lock",
-                                       {{"service", options_.service}})),
+      oldest_age_(
+          registry->GetGauge("fineprint_outbox_oldest_unpublished_age_seconds",
+                             "Age of the oldest unpublished outbox event",
+                             {{"service", options_.service}})),
+      leader_gauge_(
+          registry->GetGauge("fineprint_outbox_relay_leader",
+                             "1 while this relay holds the outbox lock",
+                             {{"service", options_.service}})),
       commit_to_ack_(registry->GetHistogram(
           "fineprint_outbox_commit_to_ack_seconds",
           "From the event's write to the broker's acknowledgement",
@@ -74,9 +87,10 @@ absl::Status OutboxRelay::EnsureLeader() {
                       pool_->Acquire(now + absl::Seconds(2)));
   FP_ASSIGN_OR_RETURN(
       db::Result r,
-      conn->Execute("SELECT pg_try_advisory_lock(hashtext('fineprint.outbox.relay'),"
-                    " hashtext($1))",
-                    {options_.service}));
+      conn->Execute(
+          "SELECT pg_try_advisory_lock(hashtext('fineprint.outbox.relay'),"
+          " hashtext($1))",
+          {options_.service}));
   FP_ASSIGN_OR_RETURN(bool locked, r[0].GetBool(0));
   if (!locked) return absl::UnavailableError("another relay is the leader");
   leader_conn_.emplace(std::move(conn));
@@ -89,9 +103,11 @@ absl::Status OutboxRelay::EnsureLeader() {
 void OutboxRelay::DropLeadership() {
   if (!leader_) return;
   if (leader_conn_.has_value() && (*leader_conn_)->IsReusable()) {
-    (void)(*leader_conn_)->Execute(
-        "SELECT pg_advisory_unlock(hashtext('fineprint.outbox.relay'), hashtext($1))",
-        {options_.service});
+    (void)(*leader_conn_)
+        ->Execute(
+            "SELECT pg_advisory_unlock(hashtext('fineprint.outbox.relay'), "
+            "hashtext($1))",
+            {options_.service});
   }
   leader_conn_.reset();
   leader_ = false;
@@ -108,8 +124,7 @@ absl::Status OutboxRelay::EnsurePublisher() {
 absl::Status OutboxRelay::MaybeHousekeep() {
   const absl::Time now = absl::Now();
   db::Connection& conn = **leader_conn_;
-  if (now >= next_stats_) {
-    next_stats_ = now + options_.stats_interval;
+  if (DueAndRescheduled(now, options_.stats_interval, &next_stats_)) {
     FP_ASSIGN_OR_RETURN(
         db::Result r,
         conn.Execute("SELECT count(*), coalesce(extract(epoch FROM now() -"
@@ -120,8 +135,7 @@ absl::Status OutboxRelay::MaybeHousekeep() {
     backlog_.Set(static_cast<double>(backlog));
     oldest_age_.Set(age);
   }
-  if (now >= next_cleanup_) {
-    next_cleanup_ = now + options_.cleanup_interval;
+  if (DueAndRescheduled(now, options_.cleanup_interval, &next_cleanup_)) {
     FP_ASSIGN_OR_RETURN(
         db::Result r,
         conn.Execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
@@ -160,7 +174,8 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
     errors_.Increment();
     return s;
   }
-  auto delivered = publisher_->Publish(records, absl::Now() + options_.delivery_timeout);
+  auto delivered =
+      publisher_->Publish(records, absl::Now() + options_.delivery_timeout);
   if (!delivered.ok()) {
     // Unusable producer (e.g. idempotence gap): start a new session; the
     // unmarked rows are republished in order by the next cycle.
@@ -177,16 +192,20 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
     commit_to_ack_.Observe(absl::ToDoubleSeconds(now - records[i].occurred_at));
   }
   if (!ids.empty()) {
-    const std::string id_array = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+    const std::string id_array =
+        absl::StrCat("{", absl::StrJoin(ids, ","), "}");
     absl::Status marked = db::RunInTransaction(
         **leader_conn_, {}, [&](db::Tx& tx) -> absl::Status {
           // A mark lost in a crash only republishes its rows (consumers
           // dedupe on ce_id), so it need not wait for the WAL flush, which
           // would sit on every batch's critical path.
-          FP_RETURN_IF_ERROR(tx.Execute("SET LOCAL synchronous_commit = off").status());
+          FP_RETURN_IF_ERROR(
+              tx.Execute("SET LOCAL synchronous_commit = off").status());
           return tx
-              .Execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                       {id_array})
+              .Execute(
+                  "UPDATE outbox SET published_at = now() WHERE id = "
+                  "ANY($1::bigint[])",
+                  {id_array})
               .status();
         });
     if (!marked.ok()) return fail(marked);
@@ -194,9 +213,9 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
   }
   if (ids.size() < records.size()) {
     errors_.Increment();
-    return absl::UnavailableError(absl::StrCat(
-        records.size() - ids.size(), " of ", records.size(),
-        " events not acknowledged; retrying"));
+    return absl::UnavailableError(
+        absl::StrCat(records.size() - ids.size(), " of ", records.size(),
+                     " events not acknowledged; retrying"));
   }
   return static_cast<int>(ids.size());
 }

@@ -10,6 +10,7 @@
 #include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
 #include "services/runtime/api/resource_name.h"
+#include "services/runtime/api/single_row.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/crypto/sha256.h"
 #include "services/runtime/log/log.h"
@@ -189,14 +190,8 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
                   .status());
         }
         if (version_id.empty()) {
-          version_id = api::NewResourceId();
-          FP_RETURN_IF_ERROR(
-              tx.Execute("INSERT INTO document_versions (org_id, document_id, "
-                         "id, sha256,"
-                         " size_bytes, text) VALUES ($1, $2, $3, $4, $5, $6)",
-                         {org, doc_id, version_id, sha256,
-                          static_cast<int64_t>(req.text().size()), req.text()})
-                  .status());
+          FP_ASSIGN_OR_RETURN(
+              version_id, InsertVersion(tx, org, doc_id, sha256, req.text()));
         }
         FP_ASSIGN_OR_RETURN(std::string plan, PlanOf(tx, org, caller));
         const v1::Priority priority = PriorityFor(plan, req.low_priority());
@@ -237,18 +232,13 @@ absl::Status AnalysisServiceImpl::DoSubmit(const v1::SubmitDocumentRequest& req,
                        " WHERE org_id = $1 AND id = $2",
                        {org, doc_id, version_id, job_id})
                 .status());
-        events::v1::DocumentSubmitted submitted;
-        submitted.set_document(DocumentName(org, doc_id));
-        submitted.set_version(VersionName(org, doc_id, version_id));
-        submitted.set_job(JobName(org, job_id));
-        submitted.set_organization(OrgName(org));
-        submitted.set_kind(kind);
-        submitted.set_title(title);
-        submitted.set_source_url(req.source_url());
-        submitted.set_sha256(sha256);
-        submitted.set_priority(priority);
-        submitted.set_new_version(!existing_doc.empty());
-        FP_RETURN_IF_ERROR(outbox_.Append(tx, doc_id, submitted).status());
+        FP_RETURN_IF_ERROR(
+            outbox_
+                .Append(tx, doc_id,
+                        SubmittedEvent(org, doc_id, version_id, job_id, kind,
+                                       title, req.source_url(), sha256,
+                                       priority, !existing_doc.empty()))
+                .status());
         if (cached) {
           // Reuse the earlier result: a copy under this job's name.
           std::string blob;
@@ -390,13 +380,12 @@ grpc::Status AnalysisServiceImpl::GetDocument(grpc::ServerContext*,
     FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                         pool_->Acquire(TxOptionsForCall().deadline));
     FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        conn->Execute(
+        *resp,
+        api::ReadSingleRow(
+            *conn,
             absl::StrCat("SELECT ", kDocumentColumns,
                          " FROM documents WHERE org_id = $1 AND id = $2"),
-            {ids[0], ids[1]}));
-    if (r.empty()) return absl::NotFoundError("document not found");
-    FP_ASSIGN_OR_RETURN(*resp, DocumentFromRow(r[0]));
+            {ids[0], ids[1]}, "document not found", DocumentFromRow));
     return absl::OkStatus();
   }());
 }
@@ -415,22 +404,21 @@ grpc::Status AnalysisServiceImpl::GetDocumentVersion(
     FP_ASSIGN_OR_RETURN(
         std::vector<std::string> ids,
         api::ParseTenantName(caller, req->name(), kVersionPattern, "name"));
-    if (!v1::DocumentVersionView_IsValid(req->view())) {
-      return status::InvalidArgument("invalid view",
-                                     {{"view", "unknown view"}});
-    }
-    const bool full = req->view() == v1::FULL;
+    FP_ASSIGN_OR_RETURN(
+        const bool full,
+        api::IsFullView(req->view(), v1::DocumentVersionView_IsValid,
+                        v1::FULL));
     FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                         pool_->Acquire(TxOptionsForCall().deadline));
     FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        conn->Execute(
+        *resp,
+        api::ReadSingleRow(
+            *conn,
             absl::StrCat("SELECT ", kVersionColumns, full ? ", text" : "",
                          " FROM document_versions WHERE org_id = $1"
                          " AND document_id = $2 AND id = $3"),
-            {ids[0], ids[1], ids[2]}));
-    if (r.empty()) return absl::NotFoundError("document version not found");
-    FP_ASSIGN_OR_RETURN(*resp, VersionFromRow(r[0]));
+            {ids[0], ids[1], ids[2]}, "document version not found",
+            VersionFromRow));
     return absl::OkStatus();
   }());
 }

@@ -8,6 +8,7 @@
 #include "services/analysis/job_queue.h"
 #include "services/runtime/api/keyset_page.h"
 #include "services/runtime/api/pagination.h"
+#include "services/runtime/api/single_row.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/server/call_context.h"
 #include "services/runtime/status/status.h"
@@ -33,14 +34,12 @@ jobs::JobQueue Queue(db::Pool* pool) {
 absl::StatusOr<v1::AnalysisJob> AnalysisServiceImpl::LoadJob(
     db::Executor& ex, absl::string_view org, absl::string_view job,
     bool for_update) {
-  FP_ASSIGN_OR_RETURN(
-      db::Result r,
-      ex.Execute(absl::StrCat("SELECT ", kJobColumns,
-                              " FROM jobs WHERE org_id = $1 AND id = $2",
-                              for_update ? " FOR UPDATE" : ""),
-                 {org, job}));
-  if (r.empty()) return absl::NotFoundError("job not found");
-  return JobFromRow(r[0]);
+  return api::ReadSingleRow(
+      ex,
+      absl::StrCat("SELECT ", kJobColumns,
+                   " FROM jobs WHERE org_id = $1 AND id = $2",
+                   for_update ? " FOR UPDATE" : ""),
+      {org, job}, "job not found", JobFromRow);
 }
 
 grpc::Status AnalysisServiceImpl::GetJob(grpc::ServerContext*,

@@ -2,11 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/runtime/api/resource_name.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::analysis {
 
-std::string OrgName(absl::string_view org) { return absl::StrCat("orgs/", org); }
+std::string OrgName(absl::string_view org) {
+  return absl::StrCat("orgs/", org);
+}
 
 std::string DocumentName(absl::string_view org, absl::string_view document) {
   return absl::StrCat("orgs/", org, "/documents/", document);
@@ -49,14 +52,16 @@ absl::StatusOr<v1::AnalysisJob> JobFromRow(const db::Row& row) {
   job.set_attempt(static_cast<int32_t>(attempt));
   FP_ASSIGN_OR_RETURN(int64_t progress, row.GetInt64("progress_percent"));
   job.set_progress_percent(static_cast<int32_t>(progress));
-  FP_ASSIGN_OR_RETURN(*job.mutable_current_section(), row.GetString("current_section"));
+  FP_ASSIGN_OR_RETURN(*job.mutable_current_section(),
+                      row.GetString("current_section"));
   FP_ASSIGN_OR_RETURN(int64_t code, row.GetInt64("error_code"));
   if (code != 0) {
     job.mutable_error()->set_code(static_cast<int32_t>(code));
     FP_ASSIGN_OR_RETURN(*job.mutable_error()->mutable_message(),
                         row.GetString("error_message"));
   }
-  FP_ASSIGN_OR_RETURN(*job.mutable_analyzer_version(), row.GetString("analyzer_version"));
+  FP_ASSIGN_OR_RETURN(*job.mutable_analyzer_version(),
+                      row.GetString("analyzer_version"));
   FP_ASSIGN_OR_RETURN(bool cached, row.GetBool("cached"));
   job.set_cached(cached);
   FP_ASSIGN_OR_RETURN(absl::Time created, row.GetTime("create_time"));
@@ -125,8 +130,8 @@ absl::StatusOr<v1::DocumentVersion> VersionFromRow(const db::Row& row) {
 }
 
 bool IsTerminal(v1::JobState state) {
-  return state == v1::SUCCEEDED || state == v1::FAILED || state == v1::CANCELLED ||
-         state == v1::DEAD;
+  return state == v1::SUCCEEDED || state == v1::FAILED ||
+         state == v1::CANCELLED || state == v1::DEAD;
 }
 
 v1::Priority PriorityFor(absl::string_view plan, bool low_priority) {
@@ -138,7 +143,8 @@ v1::Priority PriorityFor(absl::string_view plan, bool low_priority) {
 events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,
                                              absl::string_view organization,
                                              v1::DocumentKind kind,
-                                             absl::string_view title, bool cached) {
+                                             absl::string_view title,
+                                             bool cached) {
   events::v1::AnalysisCompleted event;
   const std::string& name = analysis.name();
   event.set_job(name.substr(0, name.size() - std::string("/analysis").size()));
@@ -164,6 +170,40 @@ events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,
   event.set_analysis(name);
   if (analysis.has_delta()) *event.mutable_delta() = analysis.delta();
   return event;
+}
+
+absl::StatusOr<std::string> InsertVersion(db::Executor& ex,
+                                          absl::string_view org,
+                                          absl::string_view document,
+                                          absl::string_view sha256,
+                                          absl::string_view text) {
+  std::string id = api::NewResourceId();
+  FP_RETURN_IF_ERROR(
+      ex.Execute("INSERT INTO document_versions (org_id, document_id, id,"
+                 "   sha256, size_bytes, text) VALUES ($1, $2, $3, $4, $5, $6)",
+                 {org, document, id, sha256, static_cast<int64_t>(text.size()),
+                  text})
+          .status());
+  return id;
+}
+
+events::v1::DocumentSubmitted SubmittedEvent(
+    absl::string_view org, absl::string_view document,
+    absl::string_view version, absl::string_view job, v1::DocumentKind kind,
+    absl::string_view title, absl::string_view source_url,
+    absl::string_view sha256, v1::Priority priority, bool new_version) {
+  events::v1::DocumentSubmitted submitted;
+  submitted.set_document(DocumentName(org, document));
+  submitted.set_version(VersionName(org, document, version));
+  submitted.set_job(JobName(org, job));
+  submitted.set_organization(OrgName(org));
+  submitted.set_kind(kind);
+  submitted.set_title(std::string(title));
+  submitted.set_source_url(std::string(source_url));
+  submitted.set_sha256(std::string(sha256));
+  submitted.set_priority(priority);
+  submitted.set_new_version(new_version);
+  return submitted;
 }
 
 }  // namespace fineprint::analysis

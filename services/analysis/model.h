@@ -13,6 +13,7 @@
 #include "fineprint/analysis/events/v1/events.pb.h"
 #include "fineprint/analysis/v1/analysis.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/runtime/db/connection.h"
 #include "services/runtime/db/result.h"
 
 namespace fineprint::analysis {
@@ -57,7 +58,25 @@ v1::Priority PriorityFor(absl::string_view plan, bool low_priority);
 events::v1::AnalysisCompleted CompletedEvent(const v1::Analysis& analysis,
                                              absl::string_view organization,
                                              v1::DocumentKind kind,
-                                             absl::string_view title, bool cached);
+                                             absl::string_view title,
+                                             bool cached);
+
+// Stores `text` (whose hex SHA-256 is `sha256`) as a new version of
+// `document` and returns the version's id.
+absl::StatusOr<std::string> InsertVersion(db::Executor& ex,
+                                          absl::string_view org,
+                                          absl::string_view document,
+                                          absl::string_view sha256,
+                                          absl::string_view text);
+
+// The DocumentSubmitted event of job `job` on `version` of `document`. Both
+// ways a job is queued (SubmitDocument and a watched page's change) announce
+// it through this, so consumers see the same fields whichever path ran.
+events::v1::DocumentSubmitted SubmittedEvent(
+    absl::string_view org, absl::string_view document,
+    absl::string_view version, absl::string_view job, v1::DocumentKind kind,
+    absl::string_view title, absl::string_view source_url,
+    absl::string_view sha256, v1::Priority priority, bool new_version);
 
 }  // namespace fineprint::analysis
 

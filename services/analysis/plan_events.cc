@@ -1,11 +1,11 @@
 #include "services/analysis/plan_events.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "events/outbox/outbox_writer.h"
 #include "fineprint/analysis/events/v1/events.pb.h"
 #include "fineprint/identity/events/v1/events.pb.h"
 #include "services/analysis/model.h"
+#include "services/identity/plan_mirror.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/status/status.h"
 
@@ -16,28 +16,22 @@ namespace {
 using ::fineprint::identity::events::v1::PlanChanged;
 
 absl::Status ApplyPlanChange(const PlanChanged& changed, db::Tx& tx) {
-  if (!absl::StartsWith(changed.organization(), "orgs/")) {
-    return absl::InvalidArgumentError("PlanChanged without an organisation name");
-  }
-  const std::string org = changed.organization().substr(5);
-  const std::string plan = ::fineprint::identity::v1::Plan_Name(changed.new_plan());
-  FP_RETURN_IF_ERROR(
-      tx.Execute("INSERT INTO org_plans (org_id, plan) VALUES ($1, $2)"
-                 " ON CONFLICT (org_id) DO UPDATE"
-                 " SET plan = excluded.plan, update_time = now()",
-                 {org, plan})
-          .status());
+  FP_ASSIGN_OR_RETURN(const ::fineprint::identity::OrgPlan recorded,
+                      ::fineprint::identity::MirrorPlanChange(changed, tx));
+  const std::string& org = recorded.org;
+  const std::string& plan = recorded.plan;
   const int priority = static_cast<int>(PriorityFor(plan, false));
   FP_ASSIGN_OR_RETURN(
       db::Result r,
-      tx.Execute("WITH old AS ("
-                 "  SELECT id, priority FROM jobs"
-                 "  WHERE org_id = $1 AND state = 'QUEUED' AND NOT low_priority"
-                 "    AND priority <> $2 FOR UPDATE)"
-                 " UPDATE jobs j SET priority = $2, update_time = now() FROM old"
-                 " WHERE j.org_id = $1 AND j.id = old.id"
-                 " RETURNING j.id, old.priority AS old_priority",
-                 {org, priority}));
+      tx.Execute(
+          "WITH old AS ("
+          "  SELECT id, priority FROM jobs"
+          "  WHERE org_id = $1 AND state = 'QUEUED' AND NOT low_priority"
+          "    AND priority <> $2 FOR UPDATE)"
+          " UPDATE jobs j SET priority = $2, update_time = now() FROM old"
+          " WHERE j.org_id = $1 AND j.id = old.id"
+          " RETURNING j.id, old.priority AS old_priority",
+          {org, priority}));
   // One event per job, keyed by it: consumers of job events see its new
   // priority in order with its other events.
   static const ::fineprint::events::OutboxWriter outbox(kService);
@@ -62,9 +56,8 @@ absl::Status ApplyPlanChange(const PlanChanged& changed, db::Tx& tx) {
 
 absl::Status HandlePlanChanges(::fineprint::events::EventRouter& router) {
   return router.On<PlanChanged>(
-      [](const PlanChanged& changed, const ::fineprint::events::Event&, db::Tx& tx) {
-        return ApplyPlanChange(changed, tx);
-      });
+      [](const PlanChanged& changed, const ::fineprint::events::Event&,
+         db::Tx& tx) { return ApplyPlanChange(changed, tx); });
 }
 
 }  // namespace fineprint::analysis

@@ -114,13 +114,8 @@ absl::Status ApplySourceChange(const SourceChanged& changed, db::Tx& tx,
                     changed.url(), changed.watch()})
             .status());
   }
-  const std::string version_id = api::NewResourceId();
-  FP_RETURN_IF_ERROR(
-      tx.Execute("INSERT INTO document_versions (org_id, document_id, id,"
-                 "   sha256, size_bytes, text) VALUES ($1, $2, $3, $4, $5, $6)",
-                 {org, doc_id, version_id, sha256,
-                  static_cast<int64_t>(text.size()), text})
-          .status());
+  FP_ASSIGN_OR_RETURN(const std::string version_id,
+                      InsertVersion(tx, org, doc_id, sha256, text));
 
   // No caller here, so no token plan: the plan identity's events last
   // reported, else FREE (every organisation starts on it).
@@ -153,17 +148,9 @@ absl::Status ApplySourceChange(const SourceChanged& changed, db::Tx& tx,
             {org, doc_id, version_id, job_id, changed.url(), changed.watch()})
           .status());
 
-  events::v1::DocumentSubmitted submitted;
-  submitted.set_document(DocumentName(org, doc_id));
-  submitted.set_version(VersionName(org, doc_id, version_id));
-  submitted.set_job(JobName(org, job_id));
-  submitted.set_organization(OrgName(org));
-  submitted.set_kind(kind);
-  submitted.set_title(title);
-  submitted.set_source_url(changed.url());
-  submitted.set_sha256(sha256);
-  submitted.set_priority(priority);
-  submitted.set_new_version(existed);
+  events::v1::DocumentSubmitted submitted =
+      SubmittedEvent(org, doc_id, version_id, job_id, kind, title,
+                     changed.url(), sha256, priority, /*new_version=*/existed);
   submitted.set_watch(changed.watch());
   submitted.set_source_version(changed.new_version());
   static const ::fineprint::events::OutboxWriter outbox(kService);

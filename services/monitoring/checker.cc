@@ -8,6 +8,7 @@
 #include "fineprint/analysis/events/v1/events.pb.h"
 #include "fineprint/identity/events/v1/events.pb.h"
 #include "fineprint/monitoring/events/v1/events.pb.h"
+#include "services/identity/plan_mirror.h"
 #include "services/monitoring/diff.h"
 #include "services/monitoring/extract.h"
 #include "services/monitoring/normalize.h"
@@ -411,26 +412,16 @@ absl::Status HandlePlanChanges(::fineprint::events::EventRouter& router,
   return router.On<PlanChanged>([config](const PlanChanged& changed,
                                          const ::fineprint::events::Event&,
                                          db::Tx& tx) -> absl::Status {
-    if (!absl::StartsWith(changed.organization(), "orgs/")) {
-      return absl::InvalidArgumentError(
-          "PlanChanged without an organisation name");
-    }
-    const std::string org = changed.organization().substr(5);
-    const std::string plan =
-        ::fineprint::identity::v1::Plan_Name(changed.new_plan());
-    FP_RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO org_plans (org_id, plan) VALUES ($1, $2)"
-                   " ON CONFLICT (org_id) DO UPDATE"
-                   " SET plan = excluded.plan, update_time = now()",
-                   {org, plan})
-            .status());
+    FP_ASSIGN_OR_RETURN(const ::fineprint::identity::OrgPlan recorded,
+                        ::fineprint::identity::MirrorPlanChange(changed, tx));
     // A downgrade raises intervals below the new minimum to it.
     return tx
         .Execute(
             "UPDATE watches SET plan = $2,"
             "   check_interval_seconds = GREATEST(check_interval_seconds, $3),"
             "   update_time = now() WHERE org_id = $1",
-            {org, plan, absl::ToInt64Seconds(MinIntervalFor(plan, config))})
+            {recorded.org, recorded.plan,
+             absl::ToInt64Seconds(MinIntervalFor(recorded.plan, config))})
         .status();
   });
 }

@@ -4,7 +4,7 @@
 #include "services/monitoring/diff.h"
 #include "services/monitoring/monitoring_service.h"
 #include "services/runtime/api/keyset_page.h"
-#include "services/runtime/api/pagination.h"
+#include "services/runtime/api/single_row.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/server/call_context.h"
 
@@ -61,11 +61,10 @@ absl::Status MonitoringServiceImpl::DoListVersions(
   FP_ASSIGN_OR_RETURN(
       std::vector<std::string> ids,
       api::ParseTenantName(caller, req.parent(), kWatchPattern, "parent"));
-  FP_ASSIGN_OR_RETURN(int page_size, api::EffectivePageSize(req.page_size()));
-  const std::string scope = absl::StrCat(req.parent(), "/versions");
-  FP_ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                      api::DecodePageToken(req.page_token(), scope, 2));
-  const bool first = cursor.empty();
+  FP_ASSIGN_OR_RETURN(
+      api::KeysetPage page,
+      api::KeysetPage::Start(req.page_size(), req.page_token(),
+                             absl::StrCat(req.parent(), "/versions")));
   FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                       pool_->Acquire(TxOptionsForCall().deadline));
   FP_ASSIGN_OR_RETURN(
@@ -74,20 +73,15 @@ absl::Status MonitoringServiceImpl::DoListVersions(
                     {ids[0], ids[1]}));
   if (w.empty()) return absl::NotFoundError("watch not found");
   FP_ASSIGN_OR_RETURN(
-      db::Result r,
-      conn->Execute(
-          absl::StrCat(
-              "SELECT ", kVersionColumns,
-              " FROM source_versions WHERE org_id = $1 AND watch_id = $2"
-              " AND ($3 OR (fetch_time, id) < ($4::timestamptz, $5))"
-              " ORDER BY fetch_time DESC, id DESC LIMIT $6"),
-          {ids[0], ids[1], first, first ? db::Param() : db::Param(cursor[0]),
-           first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  FP_ASSIGN_OR_RETURN(
-      std::string next,
-      api::TakeKeysetPage(r, page_size, scope, "fetch_time",
-                          resp->mutable_versions(), VersionFromRow));
-  resp->set_next_page_token(std::move(next));
+      *resp->mutable_next_page_token(),
+      page.Fetch(*conn,
+                 absl::StrCat(
+                     "SELECT ", kVersionColumns,
+                     " FROM source_versions WHERE org_id = $1 AND watch_id = $2"
+                     " AND ($3 OR (fetch_time, id) < ($4::timestamptz, $5))"
+                     " ORDER BY fetch_time DESC, id DESC LIMIT $6"),
+                 {ids[0], ids[1]}, "fetch_time", resp->mutable_versions(),
+                 VersionFromRow));
   return absl::OkStatus();
 }
 
@@ -153,22 +147,20 @@ grpc::Status MonitoringServiceImpl::GetSourceVersion(
     FP_ASSIGN_OR_RETURN(
         std::vector<std::string> ids,
         api::ParseTenantName(caller, req->name(), kVersionPattern, "name"));
-    if (!v1::SourceVersionView_IsValid(req->view())) {
-      return status::InvalidArgument("invalid view",
-                                     {{"view", "unknown view"}});
-    }
-    const bool full = req->view() == v1::FULL;
+    FP_ASSIGN_OR_RETURN(
+        const bool full,
+        api::IsFullView(req->view(), v1::SourceVersionView_IsValid, v1::FULL));
     FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                         pool_->Acquire(TxOptionsForCall().deadline));
     FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        conn->Execute(
+        *resp,
+        api::ReadSingleRow(
+            *conn,
             absl::StrCat("SELECT ", kVersionColumns, full ? ", text" : "",
                          " FROM source_versions WHERE org_id = $1"
                          " AND watch_id = $2 AND id = $3"),
-            {ids[0], ids[1], ids[2]}));
-    if (r.empty()) return absl::NotFoundError("source version not found");
-    FP_ASSIGN_OR_RETURN(*resp, VersionFromRow(r[0]));
+            {ids[0], ids[1], ids[2]}, "source version not found",
+            VersionFromRow));
     return absl::OkStatus();
   }());
 }

@@ -13,8 +13,8 @@
 #include "services/monitoring/normalize.h"
 #include "services/runtime/api/idempotency.h"
 #include "services/runtime/api/keyset_page.h"
-#include "services/runtime/api/pagination.h"
 #include "services/runtime/api/resource_name.h"
+#include "services/runtime/api/single_row.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/server/call_context.h"
@@ -59,13 +59,10 @@ int64_t IntervalSeconds(absl::Duration d) {
 
 absl::StatusOr<v1::Watch> LoadWatch(db::Executor& ex, absl::string_view org,
                                     absl::string_view id) {
-  FP_ASSIGN_OR_RETURN(
-      db::Result r,
-      ex.Execute(absl::StrCat("SELECT ", kWatchColumns, kWatchFrom,
-                              " WHERE w.org_id = $1 AND w.id = $2"),
-                 {org, id}));
-  if (r.empty()) return absl::NotFoundError("watch not found");
-  return WatchFromRow(r[0]);
+  return api::ReadSingleRow(ex,
+                            absl::StrCat("SELECT ", kWatchColumns, kWatchFrom,
+                                         " WHERE w.org_id = $1 AND w.id = $2"),
+                            {org, id}, "watch not found", WatchFromRow);
 }
 
 }  // namespace
@@ -249,32 +246,27 @@ absl::Status MonitoringServiceImpl::DoList(const v1::ListWatchesRequest& req,
     return status::InvalidArgument("invalid filter",
                                    {{"state", "unknown state"}});
   }
-  FP_ASSIGN_OR_RETURN(int page_size, api::EffectivePageSize(req.page_size()));
   const std::string state = req.state() == v1::WATCH_STATE_UNSPECIFIED
                                 ? ""
                                 : v1::WatchState_Name(req.state());
-  const std::string scope =
-      absl::StrCat(req.parent(), "/watches?state=", state);
-  FP_ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                      api::DecodePageToken(req.page_token(), scope, 2));
-  const bool first = cursor.empty();
+  FP_ASSIGN_OR_RETURN(
+      api::KeysetPage page,
+      api::KeysetPage::Start(
+          req.page_size(), req.page_token(),
+          absl::StrCat(req.parent(), "/watches?state=", state)));
   FP_ASSIGN_OR_RETURN(db::PooledConnection conn,
                       pool_->Acquire(TxOptionsForCall().deadline));
   FP_ASSIGN_OR_RETURN(
-      db::Result r,
-      conn->Execute(
+      *resp->mutable_next_page_token(),
+      page.Fetch(
+          *conn,
           absl::StrCat(
               "SELECT ", kWatchColumns, kWatchFrom,
               " WHERE w.org_id = $1 AND ($2 = '' OR w.state = $2)"
               " AND ($3 OR (w.create_time, w.id) > ($4::timestamptz, $5))"
               " ORDER BY w.create_time, w.id LIMIT $6"),
-          {ids[0], state, first, first ? db::Param() : db::Param(cursor[0]),
-           first ? db::Param() : db::Param(cursor[1]), page_size + 1}));
-  FP_ASSIGN_OR_RETURN(
-      std::string next,
-      api::TakeKeysetPage(r, page_size, scope, "create_time",
-                          resp->mutable_watches(), WatchFromRow));
-  resp->set_next_page_token(std::move(next));
+          {ids[0], state}, "create_time", resp->mutable_watches(),
+          WatchFromRow));
   return absl::OkStatus();
 }
 

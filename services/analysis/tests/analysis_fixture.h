@@ -16,17 +16,13 @@
 #include "gtest/gtest.h"
 #include "services/analysis/analysis_app.h"
 #include "services/identity/identity_app.h"
+#include "tests/testing/identity_test_client.h"
 
 namespace fineprint::analysis::testing {
 
 namespace idv1 = ::fineprint::identity::v1;
 
-struct Account {
-  idv1::User user;
-  idv1::Organization org;
-  std::string token;
-  std::string org_id() const { return org.name().substr(5); }
-};
+using Account = ::fineprint::testing::IdentityAccount;
 
 class AnalysisTest : public ::testing::Test {
  protected:
@@ -45,12 +41,16 @@ class AnalysisTest : public ::testing::Test {
 
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token,
                                                   int seconds = 10);
-  // A fresh organisation (FREE) with its OWNER.
-  static Account SignUp(absl::string_view tag = "owner");
+  // A fresh organisation on `plan` with its OWNER.
+  static Account SignUp(absl::string_view tag = "owner",
+                        idv1::Plan plan = idv1::FREE);
   // Changes the org's plan and returns a new token carrying it.
   static void ChangePlan(Account& owner, idv1::Plan plan);
   static Account AddUser(const Account& owner, idv1::Role role);
 
+  // A valid submission of `text` into `parent` (a terms of service).
+  static v1::SubmitDocumentRequest SubmitRequest(const std::string& parent,
+                                                 const std::string& text);
   static v1::SubmitDocumentResponse Submit(const Account& a,
                                            const std::string& text,
                                            bool low_priority = false);

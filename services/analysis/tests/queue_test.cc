@@ -39,10 +39,8 @@ class QueueTest : public AnalysisTest {
 
 TEST_F(QueueTest, PriorityComesFromThePlan) {
   Account free_org = SignUp("free");
-  Account premium = SignUp("premium");
-  ChangePlan(premium, idv1::PREMIUM);
-  Account enterprise = SignUp("enterprise");
-  ChangePlan(enterprise, idv1::ENTERPRISE);
+  Account premium = SignUp("premium", idv1::PREMIUM);
+  Account enterprise = SignUp("enterprise", idv1::ENTERPRISE);
   EXPECT_EQ(Submit(free_org, "a").job().priority(), v1::PRIORITY_NORMAL);
   EXPECT_EQ(Submit(free_org, "a2", /*low_priority=*/true).job().priority(),
             v1::PRIORITY_LOW);
@@ -54,10 +52,8 @@ TEST_F(QueueTest, PriorityComesFromThePlan) {
 
 TEST_F(QueueTest, HigherPriorityFirstThenOldest) {
   Account free_org = SignUp("free");
-  Account enterprise = SignUp("enterprise");
-  ChangePlan(enterprise, idv1::ENTERPRISE);
-  Account premium = SignUp("premium");
-  ChangePlan(premium, idv1::PREMIUM);
+  Account enterprise = SignUp("enterprise", idv1::ENTERPRISE);
+  Account premium = SignUp("premium", idv1::PREMIUM);
   const std::string low1 = IdOf(Submit(free_org, "low 1", true).job().name());
   const std::string low2 = IdOf(Submit(free_org, "low 2", true).job().name());
   const std::string normal = IdOf(Submit(free_org, "normal").job().name());
@@ -73,32 +69,36 @@ TEST_F(QueueTest, HigherPriorityFirstThenOldest) {
 
 TEST_F(QueueTest, AgeingLetsAWaitingLowJobOvertakeNewHighJobs) {
   Account free_org = SignUp("free");
-  Account enterprise = SignUp("enterprise");
-  ChangePlan(enterprise, idv1::ENTERPRISE);
+  Account enterprise = SignUp("enterprise", idv1::ENTERPRISE);
   const std::string old_low =
       IdOf(Submit(free_org, "old low", /*low_priority=*/true).job().name());
   const std::string high = IdOf(Submit(enterprise, "fresh high").job().name());
   // One aging step: LOW+1 = NORMAL still loses to HIGH.
-  ASSERT_TRUE(Exec("UPDATE jobs SET enqueue_time = now() - interval '61 seconds'"
-                   " WHERE id = $1",
-                   {old_low})
-                  .ok());
+  ASSERT_TRUE(
+      Exec("UPDATE jobs SET enqueue_time = now() - interval '61 seconds'"
+           " WHERE id = $1",
+           {old_low})
+          .ok());
   EXPECT_EQ(ClaimNext(), high);
-  ASSERT_TRUE(Exec("UPDATE jobs SET state = 'QUEUED' WHERE id = $1", {high}).ok());
+  ASSERT_TRUE(
+      Exec("UPDATE jobs SET state = 'QUEUED' WHERE id = $1", {high}).ok());
   // Two steps: it ties with HIGH and wins on age. Three: it wins outright.
-  ASSERT_TRUE(Exec("UPDATE jobs SET enqueue_time = now() - interval '121 seconds'"
-                   " WHERE id = $1",
-                   {old_low})
-                  .ok());
+  ASSERT_TRUE(
+      Exec("UPDATE jobs SET enqueue_time = now() - interval '121 seconds'"
+           " WHERE id = $1",
+           {old_low})
+          .ok());
   EXPECT_EQ(ClaimNext(), old_low);
 }
 
 TEST_F(QueueTest, PlanChangedReprioritisesQueuedJobsExactlyOnce) {
   Account a = SignUp("upgrader");
   const std::string queued = IdOf(Submit(a, "queued").job().name());
-  const std::string batch = IdOf(Submit(a, "batch", /*low_priority=*/true).job().name());
+  const std::string batch =
+      IdOf(Submit(a, "batch", /*low_priority=*/true).job().name());
   const std::string running = IdOf(Submit(a, "running").job().name());
-  ASSERT_TRUE(Exec("UPDATE jobs SET state = 'RUNNING' WHERE id = $1", {running}).ok());
+  ASSERT_TRUE(
+      Exec("UPDATE jobs SET state = 'RUNNING' WHERE id = $1", {running}).ok());
 
   ::fineprint::identity::events::v1::PlanChanged changed;
   changed.set_organization(a.org.name());
@@ -112,9 +112,11 @@ TEST_F(QueueTest, PlanChangedReprioritisesQueuedJobsExactlyOnce) {
   ASSERT_TRUE(db::RunInTransaction(pool(), {}, [&](db::Tx& tx) {
                 return handler.Handle(event, tx);
               }).ok());
-  EXPECT_EQ(GetJob(a, JobName(a.org_id(), queued)).priority(), v1::PRIORITY_HIGH);
+  EXPECT_EQ(GetJob(a, JobName(a.org_id(), queued)).priority(),
+            v1::PRIORITY_HIGH);
   EXPECT_EQ(GetJob(a, JobName(a.org_id(), batch)).priority(), v1::PRIORITY_LOW);
-  EXPECT_EQ(GetJob(a, JobName(a.org_id(), running)).priority(), v1::PRIORITY_NORMAL);
+  EXPECT_EQ(GetJob(a, JobName(a.org_id(), running)).priority(),
+            v1::PRIORITY_NORMAL);
   // New submissions follow the event's plan even with the old (FREE) token.
   EXPECT_EQ(Submit(a, "after").job().priority(), v1::PRIORITY_HIGH);
 
@@ -153,12 +155,15 @@ TEST_F(QueueTest, AnExpiredLeaseIsTakenOverAndTheJobCompletesOnce) {
   v1::Analysis result;
   result.set_score(77);
   result.set_analyzer_version("test");
-  EXPECT_TRUE(absl::IsFailedPrecondition(queue.Complete(**dead, "worker-a", result)));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(queue.Complete(**dead, "worker-a", result)));
   ASSERT_TRUE(queue.Complete(**taken, "worker-b", result).ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(queue.Complete(**taken, "worker-b", result)));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(queue.Complete(**taken, "worker-b", result)));
 
   EXPECT_EQ(GetJob(a, JobName(a.org_id(), id)).state(), v1::SUCCEEDED);
-  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND event_type = $2",
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND "
+                  "event_type = $2",
                   {id, "fineprint.analysis.events.v1.AnalysisCompleted"}),
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM analyses WHERE job_id = $1", {id}), 1);

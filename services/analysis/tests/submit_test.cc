@@ -192,11 +192,7 @@ TEST_F(SubmitTest, NewVersionsAndListing) {
 TEST_F(SubmitTest, ViewersCannotSubmit) {
   Account a = SignUp();
   Account viewer = AddUser(a, idv1::VIEWER);
-  v1::SubmitDocumentRequest req;
-  req.set_parent(a.org.name());
-  req.set_text("x");
-  req.set_kind(v1::OTHER);
-  req.set_title("t");
+  const v1::SubmitDocumentRequest req = SubmitRequest(a.org.name(), "x");
   v1::SubmitDocumentResponse resp;
   EXPECT_EQ(TrySubmit(viewer, req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

@@ -64,11 +64,7 @@ TEST_F(TenantIsolationTest, AnotherOrganisationsResourcesAreOutOfReach) {
   EXPECT_EQ(stub().ListJobs(ctx().get(), lj, &jobs).error_code(), denied);
 
   // Submitting into another org, or as a new version of its document.
-  v1::SubmitDocumentRequest sd;
-  sd.set_parent(a.org.name());
-  sd.set_text("x");
-  sd.set_kind(v1::OTHER);
-  sd.set_title("t");
+  v1::SubmitDocumentRequest sd = SubmitRequest(a.org.name(), "x");
   v1::SubmitDocumentResponse resp;
   EXPECT_EQ(TrySubmit(b, sd, &resp).error_code(), denied);
   sd.set_parent(b.org.name());

@@ -1,10 +1,7 @@
 #include "services/monitoring/tests/monitoring_fixture.h"
 
-#include <atomic>
-
-#include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
 #include "services/runtime/db/transaction.h"
+#include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
 
 namespace fineprint::monitoring::testing {
@@ -21,19 +18,11 @@ void MonitoringTest::StartApps(
   ASSERT_TRUE(web.ok()) << web.status();
   web_ = *std::move(web);
 
-  auto identity_dsn = fineprint::testing::NewTestDatabase("identity");
-  ASSERT_TRUE(identity_dsn.ok()) << identity_dsn.status();
-  identity::IdentityAppOptions id_options;
-  id_options.pg_dsn = *identity_dsn;
-  id_options.pg_pool_size = 4;
-  id_options.host.host = "127.0.0.1";
-  id_options.host.admin_port = -1;
-  id_options.config.password_cost = {1, 8 * 1024 * 1024};
-  auto identity = identity::IdentityApp::Start(id_options);
+  auto identity = fineprint::testing::StartTestIdentity();
   ASSERT_TRUE(identity.ok()) << identity.status();
   identity_ = *std::move(identity);
-  identity_stub_ = idv1::IdentityService::NewStub(grpc::CreateChannel(
-      identity_->grpc_target(), grpc::InsecureChannelCredentials()));
+  identity_stub_ = fineprint::testing::ConnectInsecure<idv1::IdentityService>(
+      identity_->grpc_target());
 
   auto dsn = fineprint::testing::NewTestDatabase("monitoring");
   ASSERT_TRUE(dsn.ok()) << dsn.status();
@@ -53,8 +42,8 @@ void MonitoringTest::StartApps(
   auto app = MonitoringApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
   app_ = *std::move(app);
-  stub_ = v1::MonitoringService::NewStub(grpc::CreateChannel(
-      app_->grpc_target(), grpc::InsecureChannelCredentials()));
+  stub_ = fineprint::testing::ConnectInsecure<v1::MonitoringService>(
+      app_->grpc_target());
 }
 
 void MonitoringTest::TearDownTestSuite() {
@@ -67,41 +56,11 @@ void MonitoringTest::TearDownTestSuite() {
 
 std::unique_ptr<grpc::ClientContext> MonitoringTest::Ctx(
     const std::string& token, int seconds) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(seconds));
-  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
+  return fineprint::testing::ClientContext(token, absl::Seconds(seconds));
 }
 
 Account MonitoringTest::SignUp(idv1::Plan plan) {
-  static std::atomic<int> n{0};
-  idv1::SignUpRequest req;
-  req.set_email(absl::StrCat("owner.", getpid(), ".", n++, "@example.com"));
-  req.set_password("correct horse battery staple");
-  req.set_display_name("Test");
-  idv1::SignUpResponse resp;
-  grpc::Status s = identity_stub_->SignUp(Ctx("").get(), req, &resp);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  Account a;
-  a.user = resp.user();
-  a.org = resp.organization();
-  a.token = resp.tokens().access_token();
-  if (plan != idv1::FREE) {
-    idv1::ChangePlanRequest change;
-    change.set_name(a.org.name());
-    change.set_plan(plan);
-    s = identity_stub_->ChangePlan(Ctx(a.token).get(), change, &a.org);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    idv1::LoginRequest login;
-    login.set_email(req.email());
-    login.set_password(req.password());
-    idv1::AuthTokens tokens;
-    s = identity_stub_->Login(Ctx("").get(), login, &tokens);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    a.token = tokens.access_token();
-  }
-  return a;
+  return fineprint::testing::SignUpOwner(*identity_stub_, "owner", plan);
 }
 
 grpc::Status MonitoringTest::TryCreate(const Account& a, const v1::Watch& watch,

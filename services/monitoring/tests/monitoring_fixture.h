@@ -19,17 +19,13 @@
 #include "services/identity/identity_app.h"
 #include "services/monitoring/monitoring_app.h"
 #include "services/runtime/http/test_http_server.h"
+#include "tests/testing/identity_test_client.h"
 
 namespace fineprint::monitoring::testing {
 
 namespace idv1 = ::fineprint::identity::v1;
 
-struct Account {
-  idv1::User user;
-  idv1::Organization org;
-  std::string token;
-  std::string org_id() const { return org.name().substr(5); }
-};
+using Account = ::fineprint::testing::IdentityAccount;
 
 class MonitoringTest : public ::testing::Test {
  protected:
