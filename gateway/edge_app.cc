@@ -32,7 +32,8 @@ absl::Status BackendServing(std::shared_ptr<grpc::Channel> channel) {
 
 service::Declaration Declaration() { return {"edge", {}, /*database=*/false}; }
 
-void UseIdentityBackend(const EdgeDomainOptions& domain, service::KitOptions& kit) {
+void UseIdentityBackend(const EdgeDomainOptions& domain,
+                        service::KitOptions& kit) {
   kit.identity_target.clear();
   absl::StatusOr<std::map<std::string, std::string>> targets =
       server::ParseBackendSpecs(domain.backends);
@@ -42,11 +43,14 @@ void UseIdentityBackend(const EdgeDomainOptions& domain, service::KitOptions& ki
   }
 }
 
-absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit, EdgeDomainOptions options) {
+absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit,
+                                    EdgeDomainOptions options) {
   using Targets = std::map<std::string, std::string>;
-  FP_ASSIGN_OR_RETURN(Targets targets, server::ParseBackendSpecs(options.backends));
-  FP_ASSIGN_OR_RETURN(std::shared_ptr<const api::ApiConfig> config,
-                      api::ApiConfig::FromFile(options.descriptor_set, options.api));
+  FP_ASSIGN_OR_RETURN(Targets targets,
+                      server::ParseBackendSpecs(options.backends));
+  FP_ASSIGN_OR_RETURN(
+      std::shared_ptr<const api::ApiConfig> config,
+      api::ApiConfig::FromFile(options.descriptor_set, options.api));
   for (const std::string& service : config->services()) {
     if (!targets.count(service)) {
       log::Warning("no backend for service; its routes answer 503",
@@ -56,7 +60,8 @@ absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit, EdgeDomainOptions 
   if (kit.authenticator() == nullptr) {
     log::Warning("no identity backend: only public methods are callable");
   }
-  FP_RETURN_IF_ERROR(server::ValidateForwardAllowList(options.edge.forward_headers));
+  FP_RETURN_IF_ERROR(
+      server::ValidateForwardAllowList(options.edge.forward_headers));
 
   // One access-log policy for the mesh: --access_log_sample_rate and
   // --slow_rpc_threshold apply to HTTP requests too.
@@ -93,28 +98,31 @@ absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit, EdgeDomainOptions 
 
   // A bad file keeps the running API.
   auto& reloads = metrics::Registry::Default().GetCounter(
-      "fineprint_edge_config_reloads_total", "Descriptor set reloads by outcome.",
-      {{"result", "ok"}});
+      "fineprint_edge_config_reloads_total",
+      "Descriptor set reloads by outcome.", {{"result", "ok"}});
   auto& failed_reloads = metrics::Registry::Default().GetCounter(
-      "fineprint_edge_config_reloads_total", "Descriptor set reloads by outcome.",
-      {{"result", "error"}});
+      "fineprint_edge_config_reloads_total",
+      "Descriptor set reloads by outcome.", {{"result", "error"}});
   server::ConfigHolder* holder = domain.config;
   kit.OnReload([holder, options, &reloads, &failed_reloads] {
     auto next = api::ApiConfig::FromFile(options.descriptor_set, options.api);
     if (!next.ok()) {
       failed_reloads.Increment();
-      log::Error("reload failed; keeping the running API", {{"error", next.status()}});
+      log::Error("reload failed; keeping the running API",
+                 {{"error", next.status()}});
       return;
     }
     holder->Set(*next);
     reloads.Increment();
-    log::Info("API reloaded",
-              {{"routes", static_cast<uint64_t>((*next)->routes().routes().size())}});
+    log::Info(
+        "API reloaded",
+        {{"routes", static_cast<uint64_t>((*next)->routes().routes().size())}});
   });
   return domain;
 }
 
-absl::StatusOr<std::unique_ptr<EdgeApp>> EdgeApp::Start(EdgeAppOptions options) {
+absl::StatusOr<std::unique_ptr<EdgeApp>> EdgeApp::Start(
+    EdgeAppOptions options) {
   const EdgeDomainOptions& domain_options = options;
   UseIdentityBackend(domain_options, options);
   options.host.grpc_port = -1;

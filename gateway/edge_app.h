@@ -42,9 +42,11 @@ struct EdgeDomain {
 
 // The kit's identity target defaults to the identity backend: the edge
 // authenticates against the identity it routes to.
-void UseIdentityBackend(const EdgeDomainOptions& domain, service::KitOptions& kit);
+void UseIdentityBackend(const EdgeDomainOptions& domain,
+                        service::KitOptions& kit);
 
-absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit, EdgeDomainOptions options);
+absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit,
+                                    EdgeDomainOptions options);
 
 struct EdgeAppOptions : service::KitOptions, EdgeDomainOptions {};
 

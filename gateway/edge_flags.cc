@@ -6,11 +6,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
-ABSL_FLAG(std::string, http_host, "0.0.0.0", "Address the HTTP server binds to.");
+ABSL_FLAG(std::string, http_host, "0.0.0.0",
+          "Address the HTTP server binds to.");
 ABSL_FLAG(int, http_port, 8080, "HTTP port (0 picks a free one).");
 ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core).");
-ABSL_FLAG(std::string, descriptor_set, "protos/fineprint_descriptor_set.pb",
-          "FileDescriptorSet of the public API (//protos:fineprint_descriptor_set).");
+ABSL_FLAG(
+    std::string, descriptor_set, "protos/fineprint_descriptor_set.pb",
+    "FileDescriptorSet of the public API (//protos:fineprint_descriptor_set).");
 ABSL_FLAG(std::vector<std::string>, backend, {},
           "service=target pairs, e.g. fineprint.identity.v1.IdentityService="
           "127.0.0.1:50051; repeatable and/or comma separated.");
@@ -27,25 +29,29 @@ ABSL_FLAG(bool, allow_unknown_json_fields, false,
           "Ignore unknown JSON fields instead of 400.");
 ABSL_FLAG(bool, emit_unpopulated, true, "Print fields holding default values.");
 ABSL_FLAG(bool, ignore_trailing_slash, true, "Route /a/b/ like /a/b.");
-ABSL_FLAG(bool, rate_limit, true, "Enforce per-organisation and per-IP rate limits.");
-ABSL_FLAG(double, free_per_minute, 100, "Requests per minute of a FREE organisation.");
-ABSL_FLAG(double, premium_per_minute, 1000, "Requests per minute of a PREMIUM organisation.");
+ABSL_FLAG(bool, rate_limit, true,
+          "Enforce per-organisation and per-IP rate limits.");
+ABSL_FLAG(double, free_per_minute, 100,
+          "Requests per minute of a FREE organisation.");
+ABSL_FLAG(double, premium_per_minute, 1000,
+          "Requests per minute of a PREMIUM organisation.");
 ABSL_FLAG(double, enterprise_per_minute, 10000,
           "Requests per minute of an ENTERPRISE organisation.");
-ABSL_FLAG(double, public_per_ip_per_minute, 300,
-          "Requests per minute per client IP on public (unauthenticated) routes.");
+ABSL_FLAG(
+    double, public_per_ip_per_minute, 300,
+    "Requests per minute per client IP on public (unauthenticated) routes.");
 ABSL_FLAG(std::vector<std::string>, cors_allowed_origins, {},
           "Origins allowed by CORS (exact, or *); empty disables CORS.");
 ABSL_FLAG(int, auth_threads, 4,
           "Threads that authenticate non-public requests (a cache miss calls "
           "identity); 0 authenticates on the I/O threads.");
-ABSL_FLAG(std::string, public_base_url, "", "Server URL advertised in /openapi.json.");
-
+ABSL_FLAG(std::string, public_base_url, "",
+          "Server URL advertised in /openapi.json.");
 
 namespace fineprint::gateway {
 
-std::vector<char*> MergeRepeatedBackendFlags(int argc, char** argv,
-                                             std::vector<std::string>& storage) {
+std::vector<char*> MergeRepeatedBackendFlags(
+    int argc, char** argv, std::vector<std::string>& storage) {
   std::vector<std::string> values;
   std::vector<char*> out;
   for (int i = 0; i < argc; ++i) {
@@ -68,18 +74,23 @@ EdgeDomainOptions EdgeDomainOptionsFromFlags() {
   EdgeDomainOptions o;
   o.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
   o.backends = absl::GetFlag(FLAGS_backend);
-  o.api.routes.ignore_trailing_slash = absl::GetFlag(FLAGS_ignore_trailing_slash);
+  o.api.routes.ignore_trailing_slash =
+      absl::GetFlag(FLAGS_ignore_trailing_slash);
   o.edge.request.allow_unknown_query_params =
       absl::GetFlag(FLAGS_allow_unknown_query_params);
-  o.edge.request.allow_unknown_json_fields = absl::GetFlag(FLAGS_allow_unknown_json_fields);
+  o.edge.request.allow_unknown_json_fields =
+      absl::GetFlag(FLAGS_allow_unknown_json_fields);
   o.edge.response.emit_unpopulated = absl::GetFlag(FLAGS_emit_unpopulated);
-  o.edge.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  o.edge.max_body_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   o.edge.default_timeout = absl::GetFlag(FLAGS_default_timeout);
   o.edge.max_timeout = absl::GetFlag(FLAGS_max_timeout);
   o.edge.forward_headers = absl::GetFlag(FLAGS_forward_headers);
   o.edge.rate_limit.enabled = absl::GetFlag(FLAGS_rate_limit);
-  o.edge.rate_limit.plans.free_per_minute = absl::GetFlag(FLAGS_free_per_minute);
-  o.edge.rate_limit.plans.premium_per_minute = absl::GetFlag(FLAGS_premium_per_minute);
+  o.edge.rate_limit.plans.free_per_minute =
+      absl::GetFlag(FLAGS_free_per_minute);
+  o.edge.rate_limit.plans.premium_per_minute =
+      absl::GetFlag(FLAGS_premium_per_minute);
   o.edge.rate_limit.plans.enterprise_per_minute =
       absl::GetFlag(FLAGS_enterprise_per_minute);
   o.edge.rate_limit.public_per_ip_per_minute =

@@ -12,11 +12,13 @@
 int main(int argc, char** argv) {
   using namespace fineprint;  // NOLINT(build/namespaces): main only
   std::vector<std::string> storage;
-  std::vector<char*> args = gateway::MergeRepeatedBackendFlags(argc, argv, storage);
+  std::vector<char*> args =
+      gateway::MergeRepeatedBackendFlags(argc, argv, storage);
   return service::Main(
       static_cast<int>(args.size()), args.data(), gateway::Declaration(),
       [](service::ServiceKit& kit) {
-        return gateway::Assemble(kit, gateway::EdgeDomainOptionsFromFlags()).status();
+        return gateway::Assemble(kit, gateway::EdgeDomainOptionsFromFlags())
+            .status();
       },
       [](service::KitOptions& kit) {
         gateway::UseIdentityBackend(gateway::EdgeDomainOptionsFromFlags(), kit);

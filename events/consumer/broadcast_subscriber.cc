@@ -134,20 +134,30 @@ void BroadcastSubscriber::Run() {
 // WaitUntilAssigned promises that nothing written after it is missed.
 void BroadcastSubscriber::Assign(rd_kafka_topic_partition_list_t* partitions) {
   const absl::Time now = absl::Now();
-  if (options_.lookback > absl::ZeroDuration()) {
+  // Right after a topic is created its partitions may have no leader for a
+  // moment (NOT_LEADER_FOR_PARTITION); a few short retries ride that out.
+  constexpr int kAttempts = 20;
+  constexpr absl::Duration kRetryDelay = absl::Milliseconds(250);
+  bool positioned = options_.lookback <= absl::ZeroDuration();
+  for (int attempt = 0; !positioned && attempt < kAttempts; ++attempt) {
+    if (attempt > 0) absl::SleepFor(kRetryDelay);
     for (int i = 0; i < partitions->cnt; ++i) {
       partitions->elems[i].offset = absl::ToUnixMillis(now - options_.lookback);
     }
     const rd_kafka_resp_err_t err =
         rd_kafka_offsets_for_times(rk_.get(), partitions, 5000);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      log::Warning("broadcast lookback unavailable; starting at the end",
+    positioned = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!positioned && attempt + 1 == kAttempts) {
+      // Missing a record is worse than reading old ones again (handlers
+      // are idempotent): start at the beginning.
+      log::Warning("broadcast lookback unavailable; starting at the beginning",
                    {{"error", KafkaError(err, "offsets_for_times")}});
       for (int i = 0; i < partitions->cnt; ++i) {
-        partitions->elems[i].offset = RD_KAFKA_OFFSET_END;
+        partitions->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
       }
     }
-  } else {
+  }
+  if (options_.lookback <= absl::ZeroDuration()) {
     for (int i = 0; i < partitions->cnt; ++i) {
       partitions->elems[i].offset = RD_KAFKA_OFFSET_END;
     }
@@ -156,15 +166,21 @@ void BroadcastSubscriber::Assign(rd_kafka_topic_partition_list_t* partitions) {
     rd_kafka_topic_partition_t& tp = partitions->elems[i];
     // No record at or after the lookback time, or no lookback: the high
     // watermark, asked for now.
-    if (tp.offset >= 0) continue;
-    int64_t low = 0;
-    int64_t high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), tp.topic, tp.partition,
-                                         &low, &high,
-                                         5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      tp.offset = high;
-    } else {
-      tp.offset = RD_KAFKA_OFFSET_END;
+    if (tp.offset != RD_KAFKA_OFFSET_END) continue;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      if (attempt > 0) absl::SleepFor(kRetryDelay);
+      int64_t low = 0;
+      int64_t high = 0;
+      if (rd_kafka_query_watermark_offsets(rk_.get(), tp.topic, tp.partition,
+                                           &low, &high, 5000) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        tp.offset = high;
+        break;
+      }
+    }
+    if (tp.offset == RD_KAFKA_OFFSET_END) {
+      log::Warning("broadcast end offset unavailable; the fetcher resolves it",
+                   {{"topic", tp.topic}});
     }
   }
   if (IsCooperative(rk_.get())) {

@@ -16,10 +16,11 @@ absl::Status EventRouter::Register(const google::protobuf::Descriptor& type,
                                    Route route) {
   FP_ASSIGN_OR_RETURN(EventContract contract, ContractOf(type));
   if (!routes_.emplace(contract.type, std::move(route)).second) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("a handler for ", contract.type, " is already registered"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a handler for ", contract.type, " is already registered"));
   }
-  if (std::find(topics_.begin(), topics_.end(), contract.topic) == topics_.end()) {
+  if (std::find(topics_.begin(), topics_.end(), contract.topic) ==
+      topics_.end()) {
     topics_.push_back(contract.topic);
     std::sort(topics_.begin(), topics_.end());
   }
@@ -36,7 +37,8 @@ absl::Status EventRouter::Handle(const Event& event, db::Tx& tx) {
                     "Consumed events of a type no handler is registered for.",
                     {{"topic", event.topic}})
         .Increment();
-    log::Debug("event type without handler skipped", {{"ce_type", event.ce_type}});
+    log::Debug("event type without handler skipped",
+               {{"ce_type", event.ce_type}});
     return absl::OkStatus();
   }
   return it->second(event, tx);

@@ -37,8 +37,8 @@ namespace fineprint::events {
 class EventRouter : public EventHandler {
  public:
   template <typename T>
-  using TypedHandler =
-      std::function<absl::Status(const T& message, const Event& event, db::Tx& tx)>;
+  using TypedHandler = std::function<absl::Status(
+      const T& message, const Event& event, db::Tx& tx)>;
 
   // `metrics` default: metrics::Registry::Default().
   explicit EventRouter(metrics::Registry* metrics = nullptr);

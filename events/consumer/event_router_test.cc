@@ -23,9 +23,8 @@ class EventRouterTest : public ::testing::Test {
     event.topic = "fineprint.identity.organization.v1";
     event.ce_type = type.empty() ? message.GetDescriptor()->full_name() : type;
     event.payload = message.SerializeAsString();
-    return db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) {
-      return router_.Handle(event, tx);
-    });
+    return db::RunInTransaction(
+        *pool_, {}, [&](db::Tx& tx) { return router_.Handle(event, tx); });
   }
 
   metrics::Registry metrics_;
@@ -75,19 +74,19 @@ TEST_F(EventRouterTest, SkipsUnknownTypesAndCountsThem) {
                   .ok());
   idev::OrganizationCreated created;
   EXPECT_TRUE(Deliver(created).ok());
-  EXPECT_NE(metrics_.Expose().find("fineprint_consumer_skipped_events_total{topic="
-                                   "\"fineprint.identity.organization.v1\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics_.Expose().find("fineprint_consumer_skipped_events_total{topic="
+                             "\"fineprint.identity.organization.v1\"} 1"),
+      std::string::npos)
       << metrics_.Expose();
 }
 
 TEST_F(EventRouterTest, UnparsablePayloadIsInvalidArgument) {
-  ASSERT_TRUE(router_
-                  .On<idev::PlanChanged>(
-                      [](const idev::PlanChanged&, const Event&, db::Tx&) {
-                        return absl::OkStatus();
-                      })
-                  .ok());
+  ASSERT_TRUE(
+      router_
+          .On<idev::PlanChanged>([](const idev::PlanChanged&, const Event&,
+                                    db::Tx&) { return absl::OkStatus(); })
+          .ok());
   Event event;
   event.ce_type = "fineprint.identity.events.v1.PlanChanged";
   event.payload = "\xff\xff\xff";
@@ -103,13 +102,12 @@ TEST_F(EventRouterTest, RefusesNonEventsAndDuplicateHandlers) {
   ASSERT_TRUE(router_.On<idev::PlanChanged>(ok).ok());
   EXPECT_EQ(router_.On<idev::PlanChanged>(ok).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(router_
-                .On<identity::v1::User>(
-                    [](const identity::v1::User&, const Event&, db::Tx&) {
-                      return absl::OkStatus();
-                    })
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      router_
+          .On<identity::v1::User>([](const identity::v1::User&, const Event&,
+                                     db::Tx&) { return absl::OkStatus(); })
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ TEST(ContractTopicsTest, DeclaredTopicsMatchTheContracts) {
   std::set<std::string> from_contracts;
   for (const auto* file : EventFiles()) {
     for (int i = 0; i < file->message_type_count(); ++i) {
-      absl::StatusOr<EventContract> contract = ContractOf(*file->message_type(i));
+      absl::StatusOr<EventContract> contract =
+          ContractOf(*file->message_type(i));
       ASSERT_TRUE(contract.ok()) << contract.status();
       from_contracts.insert(contract->topic);
     }
@@ -55,11 +56,13 @@ TEST(ContractTopicsTest, DeclaredTopicsMatchTheContracts) {
   }
   for (const std::string& topic : from_contracts) {
     EXPECT_TRUE(provisioned.count(topic))
-        << topic << " is named by an event contract but not in infra/kafka/topics.tsv";
+        << topic
+        << " is named by an event contract but not in infra/kafka/topics.tsv";
   }
   for (const std::string& topic : provisioned) {
     EXPECT_TRUE(from_contracts.count(topic))
-        << topic << " is in infra/kafka/topics.tsv but no event contract names it";
+        << topic
+        << " is in infra/kafka/topics.tsv but no event contract names it";
   }
 }
 
@@ -74,7 +77,8 @@ TEST(EventContractTest, ReadsServiceAndAggregate) {
 }
 
 TEST(EventContractTest, RefusesMessagesThatAreNotEvents) {
-  absl::StatusOr<EventContract> c = ContractOf(*identity::v1::User::descriptor());
+  absl::StatusOr<EventContract> c =
+      ContractOf(*identity::v1::User::descriptor());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 

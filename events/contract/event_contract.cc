@@ -16,19 +16,19 @@ absl::StatusOr<EventContract> ContractOf(
     const google::protobuf::Descriptor& descriptor) {
   const std::vector<absl::string_view> package =
       absl::StrSplit(descriptor.file()->package(), '.');
-  if (package.size() != 4 || package[0] != "fineprint" || package[2] != "events" ||
-      package[3] != "v1") {
-    return absl::FailedPreconditionError(
-        absl::StrCat(descriptor.full_name(),
-                     " is not a domain event: not in a fineprint.<service>.events.v1 "
-                     "package"));
+  if (package.size() != 4 || package[0] != "fineprint" ||
+      package[2] != "events" || package[3] != "v1") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        descriptor.full_name(),
+        " is not a domain event: not in a fineprint.<service>.events.v1 "
+        "package"));
   }
-  const std::string& aggregate =
-      descriptor.options().GetExtension(::fineprint::api::v1::event).aggregate();
+  const std::string& aggregate = descriptor.options()
+                                     .GetExtension(::fineprint::api::v1::event)
+                                     .aggregate();
   if (aggregate.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(descriptor.full_name(),
-                     " has no (fineprint.api.v1.event) aggregate"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        descriptor.full_name(), " has no (fineprint.api.v1.event) aggregate"));
   }
   EventContract contract;
   contract.type = descriptor.full_name();

@@ -7,6 +7,7 @@
 // a topic and cannot disagree about one.
 
 #include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -14,8 +15,9 @@
 namespace fineprint::events {
 
 struct EventContract {
-  std::string type;       // full proto name, the CloudEvents ce_type
-  std::string service;    // "identity", from package fineprint.<service>.events.v1
+  std::string type;  // full proto name, the CloudEvents ce_type
+  std::string
+      service;  // "identity", from package fineprint.<service>.events.v1
   std::string aggregate;  // "user"
   std::string topic;      // "fineprint.identity.user.v1"
 };

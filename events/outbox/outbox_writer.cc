@@ -3,26 +3,28 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "events/contract/event_contract.h"
+#include "services/runtime/status/status.h"
 #include "services/runtime/trace/trace.h"
 #include "services/runtime/trace/trace_context.h"
-#include "services/runtime/status/status.h"
 
 namespace fineprint::events {
 
 absl::StatusOr<std::string> OutboxWriter::Append(
     db::Tx& tx, absl::string_view aggregate_id,
     const google::protobuf::Message& event) const {
-  FP_ASSIGN_OR_RETURN(EventContract contract, ContractOf(*event.GetDescriptor()));
+  FP_ASSIGN_OR_RETURN(EventContract contract,
+                      ContractOf(*event.GetDescriptor()));
   if (contract.service != service_) {
     return absl::FailedPreconditionError(
-        absl::StrCat(service_, " cannot publish ", contract.type, ", an event of ",
-                     contract.service));
+        absl::StrCat(service_, " cannot publish ", contract.type,
+                     ", an event of ", contract.service));
   }
   return AppendToAggregate(tx, contract.aggregate, aggregate_id, event);
 }
 
 absl::StatusOr<std::string> OutboxWriter::AppendToAggregate(
-    db::Tx& tx, absl::string_view aggregate_type, absl::string_view aggregate_id,
+    db::Tx& tx, absl::string_view aggregate_type,
+    absl::string_view aggregate_id,
     const google::protobuf::Message& event) const {
   if (aggregate_type.empty() || aggregate_id.empty()) {
     return absl::InvalidArgumentError("outbox event needs an aggregate");
@@ -39,12 +41,15 @@ absl::StatusOr<std::string> OutboxWriter::AppendToAggregate(
   FP_RETURN_IF_ERROR(
       tx.Execute(
             "WITH s AS ("
-            "  INSERT INTO outbox_sequences AS q (aggregate_type, aggregate_id, last_seq)"
+            "  INSERT INTO outbox_sequences AS q (aggregate_type, "
+            "aggregate_id, last_seq)"
             "  VALUES ($3, $4, 1) ON CONFLICT (aggregate_type, aggregate_id)"
             "  DO UPDATE SET last_seq = q.last_seq + 1 RETURNING last_seq)"
-            " INSERT INTO outbox (event_id, topic, aggregate_type, aggregate_id, seq,"
+            " INSERT INTO outbox (event_id, topic, aggregate_type, "
+            "aggregate_id, seq,"
             " event_type, source, payload, traceparent)"
-            " SELECT $1::uuid, $2, $3, $4, s.last_seq, $5, $6, decode($7, 'hex'), $8"
+            " SELECT $1::uuid, $2, $3, $4, s.last_seq, $5, $6, decode($7, "
+            "'hex'), $8"
             " FROM s",
             {event_id, TopicFor(service_, aggregate_type),
              std::string(aggregate_type), std::string(aggregate_id),

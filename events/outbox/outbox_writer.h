@@ -26,14 +26,16 @@ class OutboxWriter {
   // service, or a message that is not an event, is FAILED_PRECONDITION. The
   // thread's current span (trace::CurrentTraceparent: the RPC, event or job
   // being handled) travels with the row. Returns the event id (a UUID).
-  absl::StatusOr<std::string> Append(db::Tx& tx, absl::string_view aggregate_id,
-                                     const google::protobuf::Message& event) const;
+  absl::StatusOr<std::string> Append(
+      db::Tx& tx, absl::string_view aggregate_id,
+      const google::protobuf::Message& event) const;
 
   // The same for a message outside the contracts, on topic
   // fineprint.<service>.<aggregate_type>.v1: for tests and benchmarks of the
   // event bus itself, which need no domain.
   absl::StatusOr<std::string> AppendToAggregate(
-      db::Tx& tx, absl::string_view aggregate_type, absl::string_view aggregate_id,
+      db::Tx& tx, absl::string_view aggregate_type,
+      absl::string_view aggregate_id,
       const google::protobuf::Message& event) const;
 
   const std::string& service() const { return service_; }

@@ -23,8 +23,10 @@ std::vector<std::pair<std::string, std::string>> CloudEventHeaders(
       // consumers can check per-aggregate order and spot gaps.
       {"ce_fpseq", absl::StrCat(record.seq)},
   };
-  if (!record.traceparent.empty()) h.emplace_back("traceparent", record.traceparent);
-  if (!record.tracestate.empty()) h.emplace_back("tracestate", record.tracestate);
+  if (!record.traceparent.empty())
+    h.emplace_back("traceparent", record.traceparent);
+  if (!record.tracestate.empty())
+    h.emplace_back("tracestate", record.tracestate);
   return h;
 }
 

@@ -25,8 +25,8 @@ class ScriptedPublisher : public EventPublisher {
  public:
   explicit ScriptedPublisher(std::function<bool(const OutboxRecord&)> fail)
       : fail_(std::move(fail)) {}
-  absl::StatusOr<std::vector<bool>> Publish(const std::vector<OutboxRecord>& records,
-                                            absl::Time) override {
+  absl::StatusOr<std::vector<bool>> Publish(
+      const std::vector<OutboxRecord>& records, absl::Time) override {
     std::vector<bool> ok;
     for (const auto& r : records) {
       ok.push_back(!fail_(r));
@@ -53,11 +53,13 @@ class OutboxRelayTest : public ::testing::Test {
     auto pool = db::NewPgPool(options);
     ASSERT_TRUE(pool.ok());
     pool_ = *std::move(pool);
-    ASSERT_TRUE(db::Migrate(*pool_, "svc", migrations::OutboxMigrations()).ok());
+    ASSERT_TRUE(
+        db::Migrate(*pool_, "svc", migrations::OutboxMigrations()).ok());
   }
 
   // Appends one event per aggregate in `aggregates`, in one transaction.
-  absl::Status Write(const std::vector<std::string>& aggregates, bool commit = true) {
+  absl::Status Write(const std::vector<std::string>& aggregates,
+                     bool commit = true) {
     OutboxWriter writer("svc");
     return db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
       for (const auto& a : aggregates) {
@@ -72,18 +74,20 @@ class OutboxRelayTest : public ::testing::Test {
 
   int64_t Unpublished() {
     int64_t n = -1;
-    EXPECT_TRUE(db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
-      auto r = tx.Execute("SELECT count(*) FROM outbox WHERE published_at IS NULL");
-      if (!r.ok()) return r.status();
-      n = *(*r)[0].GetInt64(0);
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(
+        db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
+          auto r = tx.Execute(
+              "SELECT count(*) FROM outbox WHERE published_at IS NULL");
+          if (!r.ok()) return r.status();
+          n = *(*r)[0].GetInt64(0);
+          return absl::OkStatus();
+        }).ok());
     return n;
   }
 
-  std::unique_ptr<OutboxRelay> Relay(ScriptedPublisher** out,
-                                     std::function<bool(const OutboxRecord&)> fail =
-                                         [](const OutboxRecord&) { return false; }) {
+  std::unique_ptr<OutboxRelay> Relay(
+      ScriptedPublisher** out, std::function<bool(const OutboxRecord&)> fail =
+                                   [](const OutboxRecord&) { return false; }) {
     RelayOptions options;
     options.service = "svc";
     options.leader_retry_interval = absl::ZeroDuration();
@@ -176,7 +180,8 @@ TEST_F(OutboxRelayTest, ExposesBacklogMetrics) {
   EXPECT_NE(text.find("fineprint_outbox_published_total{service=\"svc\"} 3"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("fineprint_outbox_backlog{service=\"svc\"} 3"), std::string::npos)
+  EXPECT_NE(text.find("fineprint_outbox_backlog{service=\"svc\"} 3"),
+            std::string::npos)
       << "backlog is measured before the batch";
   EXPECT_NE(text.find("fineprint_outbox_relay_leader{service=\"svc\"} 1"),
             std::string::npos);

@@ -15,10 +15,13 @@
 #include "services/runtime/metrics/metrics.h"
 #include "services/runtime/server/service_host.h"
 
-ABSL_FLAG(std::string, pg_dsn, "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
+ABSL_FLAG(std::string, pg_dsn,
+          "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
           "libpq connection string.");
-ABSL_FLAG(std::string, schema, "", "The service schema whose outbox to publish.");
-ABSL_FLAG(std::string, kafka_bootstrap_servers, "127.0.0.1:9092", "Kafka cluster.");
+ABSL_FLAG(std::string, schema, "",
+          "The service schema whose outbox to publish.");
+ABSL_FLAG(std::string, kafka_bootstrap_servers, "127.0.0.1:9092",
+          "Kafka cluster.");
 ABSL_FLAG(int, relay_batch_size, 500, "Rows per publishing batch.");
 ABSL_FLAG(absl::Duration, outbox_retention, absl::Hours(24),
           "Published rows older than this are deleted.");
@@ -46,9 +49,8 @@ int main(int argc, char** argv) {
   options.service = schema;
   options.batch_size = absl::GetFlag(FLAGS_relay_batch_size);
   options.retention = absl::GetFlag(FLAGS_outbox_retention);
-  auto relay = events::StartKafkaRelay(pool->get(),
-                                       absl::GetFlag(FLAGS_kafka_bootstrap_servers),
-                                       options);
+  auto relay = events::StartKafkaRelay(
+      pool->get(), absl::GetFlag(FLAGS_kafka_bootstrap_servers), options);
   if (!relay.ok()) {
     log::Error("relay failed to start", {{"error", relay.status()}});
     return EXIT_FAILURE;
@@ -59,14 +61,18 @@ int main(int argc, char** argv) {
       return admin::Response{200, "text/plain; version=0.0.4",
                              metrics::Registry::Default().Expose()};
     });
-    admin.Handle("/healthz", [] { return admin::Response{200, "text/plain", "ok\n"}; });
-    if (absl::Status s = admin.Start("127.0.0.1", absl::GetFlag(FLAGS_relay_admin_port));
+    admin.Handle("/healthz", [] {
+      return admin::Response{200, "text/plain", "ok\n"};
+    });
+    if (absl::Status s =
+            admin.Start("127.0.0.1", absl::GetFlag(FLAGS_relay_admin_port));
         !s.ok()) {
       log::Error("admin server failed", {{"error", s}});
       return EXIT_FAILURE;
     }
   }
-  log::Info("outbox relay running", {{"schema", schema}, {"admin_port", admin.port()}});
+  log::Info("outbox relay running",
+            {{"schema", schema}, {"admin_port", admin.port()}});
   server::WaitForTerminationSignal();
   log::Info("stopping outbox relay");
   (*relay)->Stop();

@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/type_resolver_util.h"
 #include "fineprint/api/v1/options.pb.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
+#include "google/protobuf/util/type_resolver_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -32,12 +32,13 @@ class CollectingErrors : public pb::DescriptorPool::ErrorCollector {
   std::string text;
 };
 
-absl::Status BuildFile(pb::DescriptorPool& pool, const pb::FileDescriptorProto& file) {
+absl::Status BuildFile(pb::DescriptorPool& pool,
+                       const pb::FileDescriptorProto& file) {
   if (pool.FindFileByName(file.name()) != nullptr) return absl::OkStatus();
   CollectingErrors errors;
   if (pool.BuildFileCollectingErrors(file, &errors) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("descriptor set: cannot build ", file.name(), ": ", errors.text));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "descriptor set: cannot build ", file.name(), ": ", errors.text));
   }
   return absl::OkStatus();
 }
@@ -45,10 +46,12 @@ absl::Status BuildFile(pb::DescriptorPool& pool, const pb::FileDescriptorProto& 
 // Error details in a grpc-status-details-bin trailer must render as JSON,
 // so google.rpc's messages are added from the compiled-in descriptors when
 // the contract does not import them itself.
-absl::Status AddCompiledFile(pb::DescriptorPool& pool, const pb::FileDescriptor* file) {
+absl::Status AddCompiledFile(pb::DescriptorPool& pool,
+                             const pb::FileDescriptor* file) {
   if (pool.FindFileByName(file->name()) != nullptr) return absl::OkStatus();
   for (int i = 0; i < file->dependency_count(); ++i) {
-    if (absl::Status s = AddCompiledFile(pool, file->dependency(i)); !s.ok()) return s;
+    if (absl::Status s = AddCompiledFile(pool, file->dependency(i)); !s.ok())
+      return s;
   }
   pb::FileDescriptorProto proto;
   file->CopyTo(&proto);
@@ -64,12 +67,14 @@ absl::Status CheckBindingPath(const pb::Descriptor* message,
   for (size_t i = 0; i < path.size(); ++i) {
     const pb::FieldDescriptor* field = current->FindFieldByName(path[i]);
     if (field == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          pattern, ": ", current->full_name(), " has no field \"", path[i], "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(pattern, ": ", current->full_name(), " has no field \"",
+                       path[i], "\""));
     }
     if (field->is_repeated()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          pattern, ": path variable binds repeated field ", field->full_name()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(pattern, ": path variable binds repeated field ",
+                       field->full_name()));
     }
     if (i + 1 < path.size()) {
       if (field->message_type() == nullptr) {
@@ -89,11 +94,16 @@ struct RuleView {
 
 absl::StatusOr<RuleView> PatternOf(const google::api::HttpRule& rule) {
   switch (rule.pattern_case()) {
-    case google::api::HttpRule::kGet: return RuleView{"GET", rule.get()};
-    case google::api::HttpRule::kPut: return RuleView{"PUT", rule.put()};
-    case google::api::HttpRule::kPost: return RuleView{"POST", rule.post()};
-    case google::api::HttpRule::kDelete: return RuleView{"DELETE", rule.delete_()};
-    case google::api::HttpRule::kPatch: return RuleView{"PATCH", rule.patch()};
+    case google::api::HttpRule::kGet:
+      return RuleView{"GET", rule.get()};
+    case google::api::HttpRule::kPut:
+      return RuleView{"PUT", rule.put()};
+    case google::api::HttpRule::kPost:
+      return RuleView{"POST", rule.post()};
+    case google::api::HttpRule::kDelete:
+      return RuleView{"DELETE", rule.delete_()};
+    case google::api::HttpRule::kPatch:
+      return RuleView{"PATCH", rule.patch()};
     case google::api::HttpRule::kCustom:
       return RuleView{rule.custom().kind(), rule.custom().path()};
     case google::api::HttpRule::PATTERN_NOT_SET:
@@ -113,9 +123,9 @@ absl::Status AddRule(routing::RouteTableBuilder& builder,
   const pb::Descriptor* input = method.input_type();
   if (!rule.body().empty() && rule.body() != "*" &&
       input->FindFieldByName(rule.body()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        method.full_name(), ": body \"", rule.body(), "\" is not a field of ",
-        input->full_name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(method.full_name(), ": body \"", rule.body(),
+                     "\" is not a field of ", input->full_name()));
   }
   if (!rule.response_body().empty() &&
       method.output_type()->FindFieldByName(rule.response_body()) == nullptr) {
@@ -123,13 +133,15 @@ absl::Status AddRule(routing::RouteTableBuilder& builder,
         method.full_name(), ": response_body \"", rule.response_body(),
         "\" is not a field of ", method.output_type()->full_name()));
   }
-  absl::StatusOr<routing::PathTemplate> parsed = routing::ParsePathTemplate(view->path);
+  absl::StatusOr<routing::PathTemplate> parsed =
+      routing::ParsePathTemplate(view->path);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(method.full_name(), ": ", parsed.status().message()));
   }
   for (const auto& var : parsed->variables) {
-    if (absl::Status s = CheckBindingPath(input, var.field_path, view->path); !s.ok()) {
+    if (absl::Status s = CheckBindingPath(input, var.field_path, view->path);
+        !s.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(method.full_name(), ": ", s.message()));
     }
@@ -139,8 +151,10 @@ absl::Status AddRule(routing::RouteTableBuilder& builder,
   target.body = rule.body();
   target.response_body = rule.response_body();
   target.id = id;
-  if (absl::Status s = builder.Add(view->method, view->path, std::move(target)); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(method.full_name(), ": ", s.message()));
+  if (absl::Status s = builder.Add(view->method, view->path, std::move(target));
+      !s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrCat(method.full_name(), ": ", s.message()));
   }
   return absl::OkStatus();
 }
@@ -216,34 +230,40 @@ absl::StatusOr<std::shared_ptr<const ApiConfig>> ApiConfig::FromDescriptorSet(
         opts.ParseFromString(method->options().SerializeAsString());
         if (!opts.HasExtension(google::api::http)) continue;
         if (method->client_streaming()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              method->full_name(), ": client streaming cannot be mapped to HTTP"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(method->full_name(),
+                           ": client streaming cannot be mapped to HTTP"));
         }
         const int64_t id = static_cast<int64_t>(config->methods_.size());
         MethodInfo info;
         info.method = method;
         info.service = service->full_name();
-        info.grpc_path = absl::StrCat("/", service->full_name(), "/", method->name());
+        info.grpc_path =
+            absl::StrCat("/", service->full_name(), "/", method->name());
         const auto& auth = opts.GetExtension(fineprint::api::v1::auth);
         info.is_public = auth.public_();
         info.roles.assign(auth.roles().begin(), auth.roles().end());
         int code = opts.GetExtension(fineprint::api::v1::http_success_code);
         if (code != 0) {
           if (code < 200 || code > 299) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                method->full_name(), ": http_success_code ", code, " is not 2xx"));
+            return absl::InvalidArgumentError(
+                absl::StrCat(method->full_name(), ": http_success_code ", code,
+                             " is not 2xx"));
           }
           info.success_code = code;
         }
         config->methods_.push_back(std::move(info));
-        const google::api::HttpRule& rule = opts.GetExtension(google::api::http);
-        if (absl::Status st = AddRule(builder, *method, rule, id); !st.ok()) return st;
+        const google::api::HttpRule& rule =
+            opts.GetExtension(google::api::http);
+        if (absl::Status st = AddRule(builder, *method, rule, id); !st.ok())
+          return st;
         for (const auto& extra : rule.additional_bindings()) {
           if (extra.additional_bindings_size() > 0) {
             return absl::InvalidArgumentError(absl::StrCat(
                 method->full_name(), ": additional_bindings cannot nest"));
           }
-          if (absl::Status st = AddRule(builder, *method, extra, id); !st.ok()) return st;
+          if (absl::Status st = AddRule(builder, *method, extra, id); !st.ok())
+            return st;
         }
       }
     }

@@ -39,7 +39,8 @@ struct ApiConfigOptions {
 class ApiConfig {
  public:
   static absl::StatusOr<std::shared_ptr<const ApiConfig>> FromFile(
-      const std::string& descriptor_set_path, const ApiConfigOptions& options = {});
+      const std::string& descriptor_set_path,
+      const ApiConfigOptions& options = {});
   static absl::StatusOr<std::shared_ptr<const ApiConfig>> FromDescriptorSet(
       const google::protobuf::FileDescriptorSet& set,
       const ApiConfigOptions& options = {});
@@ -52,7 +53,9 @@ class ApiConfig {
   // Thread-safe; prototypes live as long as this config.
   google::protobuf::MessageFactory& factory() const { return *factory_; }
   // Resolves type URLs ("type.googleapis.com/...") against pool().
-  google::protobuf::util::TypeResolver& type_resolver() const { return *resolver_; }
+  google::protobuf::util::TypeResolver& type_resolver() const {
+    return *resolver_;
+  }
   const routing::RouteTable& routes() const { return *routes_; }
   // `id` is a RouteTarget::id.
   const MethodInfo& method(int64_t id) const { return methods_[id]; }

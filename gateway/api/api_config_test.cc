@@ -45,17 +45,20 @@ TEST_F(ApiConfigTest, KnownRoutes) {
   const auto& get_user = Expect("GET", "/v1/orgs/o1/users/u1",
                                 "fineprint.identity.v1.IdentityService.GetUser",
                                 "orgs/o1/users/u1");
-  EXPECT_EQ(get_user.grpc_path, "/fineprint.identity.v1.IdentityService/GetUser");
+  EXPECT_EQ(get_user.grpc_path,
+            "/fineprint.identity.v1.IdentityService/GetUser");
   EXPECT_FALSE(get_user.is_public);
   EXPECT_EQ(get_user.success_code, 200);
 
   const auto& cancel = Expect("POST", "/v1/orgs/o1/jobs/j1:cancel",
                               "fineprint.analysis.v1.AnalysisService.CancelJob",
                               "orgs/o1/jobs/j1");
-  EXPECT_EQ(cancel.roles, (std::vector<std::string>{"OWNER", "ADMIN", "MEMBER"}));
+  EXPECT_EQ(cancel.roles,
+            (std::vector<std::string>{"OWNER", "ADMIN", "MEMBER"}));
 
-  const auto& signup = Expect("POST", "/v1/auth:signUp",
-                              "fineprint.identity.v1.IdentityService.SignUp", nullptr);
+  const auto& signup =
+      Expect("POST", "/v1/auth:signUp",
+             "fineprint.identity.v1.IdentityService.SignUp", nullptr);
   EXPECT_TRUE(signup.is_public);
   EXPECT_EQ(signup.success_code, 201);
 
@@ -74,11 +77,13 @@ TEST_F(ApiConfigTest, KnownRoutes) {
   Expect("GET", "/v1/orgs/o1/jobs",
          "fineprint.analysis.v1.AnalysisService.ListJobs", "orgs/o1");
   Expect("GET", "/v1/orgs/o1/jobs/j1/analysis",
-         "fineprint.analysis.v1.AnalysisService.GetAnalysis", "orgs/o1/jobs/j1/analysis");
+         "fineprint.analysis.v1.AnalysisService.GetAnalysis",
+         "orgs/o1/jobs/j1/analysis");
 
   MatchResult m = config_->routes().Match("PATCH", "/v1/orgs/o1/users/u1");
   ASSERT_EQ(m.kind, MatchResult::Kind::kMatched);
-  EXPECT_EQ(m.bindings[0].field_path, (std::vector<std::string>{"user", "name"}));
+  EXPECT_EQ(m.bindings[0].field_path,
+            (std::vector<std::string>{"user", "name"}));
   EXPECT_EQ(m.route->target.body, "user");
 }
 
@@ -92,14 +97,21 @@ TEST_F(ApiConfigTest, EveryAnnotatedMethodRoutes) {
     for (const auto& seg : route.path.segments) {
       path += '/';
       switch (seg.kind) {
-        case TemplateSegment::Kind::kLiteral: path += seg.literal; break;
-        case TemplateSegment::Kind::kSingle: path += "id" + std::to_string(n++); break;
-        case TemplateSegment::Kind::kMulti: path += "a/b"; break;
+        case TemplateSegment::Kind::kLiteral:
+          path += seg.literal;
+          break;
+        case TemplateSegment::Kind::kSingle:
+          path += "id" + std::to_string(n++);
+          break;
+        case TemplateSegment::Kind::kMulti:
+          path += "a/b";
+          break;
       }
     }
     if (!route.path.verb.empty()) path += ":" + route.path.verb;
     MatchResult m = config_->routes().Match(route.http_method, path);
-    ASSERT_EQ(m.kind, MatchResult::Kind::kMatched) << route.pattern << " via " << path;
+    ASSERT_EQ(m.kind, MatchResult::Kind::kMatched)
+        << route.pattern << " via " << path;
     EXPECT_EQ(m.route, &route) << route.pattern << " via " << path;
     routed.insert(route.target.rpc_method);
   }
@@ -128,7 +140,8 @@ TEST_F(ApiConfigTest, LookupSpeedOverContract) {
     std::string path;
     for (const auto& seg : route.path.segments) {
       path += '/';
-      path += seg.kind == TemplateSegment::Kind::kLiteral ? seg.literal : "abc123";
+      path +=
+          seg.kind == TemplateSegment::Kind::kLiteral ? seg.literal : "abc123";
     }
     if (!route.path.verb.empty()) path += ":" + route.path.verb;
     requests.emplace_back(route.http_method, path);
@@ -138,20 +151,25 @@ TEST_F(ApiConfigTest, LookupSpeedOverContract) {
   size_t matched = 0;
   for (int r = 0; r < kRounds; ++r) {
     for (const auto& [method, path] : requests) {
-      matched += config_->routes().Match(method, path).kind == MatchResult::Kind::kMatched;
+      matched += config_->routes().Match(method, path).kind ==
+                 MatchResult::Kind::kMatched;
     }
   }
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::steady_clock::now() - start).count();
+                std::chrono::steady_clock::now() - start)
+                .count();
   EXPECT_EQ(matched, kRounds * requests.size());
   std::printf("contract routes: %zu, %.0f ns/lookup\n", requests.size(),
               double(ns) / (kRounds * requests.size()));
 }
 
 TEST_F(ApiConfigTest, ErrorDetailTypesResolve) {
-  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.ErrorInfo"), nullptr);
-  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.BadRequest"), nullptr);
-  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.Status"), nullptr);
+  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.ErrorInfo"),
+            nullptr);
+  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.BadRequest"),
+            nullptr);
+  EXPECT_NE(config_->pool().FindMessageTypeByName("google.rpc.Status"),
+            nullptr);
 }
 
 TEST(ApiConfigErrorsTest, RejectsBadRules) {

@@ -49,7 +49,8 @@ std::string Mutate(std::string s, const std::vector<std::string>& seeds,
         if (!s.empty()) s[pick(s.size())] ^= static_cast<char>(1 << pick(8));
         break;
       case 1:  // insert a token
-        s.insert(s.begin() + pick(s.size() + 1), kTokens[pick(sizeof(kTokens) - 1)]);
+        s.insert(s.begin() + pick(s.size() + 1),
+                 kTokens[pick(sizeof(kTokens) - 1)]);
         break;
       case 2:  // erase a range
         if (!s.empty()) {
@@ -86,19 +87,22 @@ int main(int argc, char** argv) {
   const char* secs_env = std::getenv("FUZZ_SECONDS");
   const double seconds = secs_env != nullptr ? std::atof(secs_env) : 10.0;
   const char* seed_env = std::getenv("FUZZ_SEED");
-  const uint64_t seed = seed_env != nullptr ? std::strtoull(seed_env, nullptr, 10)
-                                            : std::random_device{}();
+  const uint64_t seed = seed_env != nullptr
+                            ? std::strtoull(seed_env, nullptr, 10)
+                            : std::random_device{}();
   // Mutations are a pure function of the seed, so a crash found here
   // replays with FUZZ_SEED=<seed>.
-  std::printf("fuzz driver: FUZZ_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  std::printf("fuzz driver: FUZZ_SEED=%llu\n",
+              static_cast<unsigned long long>(seed));
   std::fflush(stdout);
   std::mt19937_64 rng(seed);
   std::vector<std::string> seeds = LoadSeeds(argc, argv);
   for (const auto& s : seeds) {
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()),
+                           s.size());
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   uint64_t runs = 0;
   std::vector<std::string> pool = seeds;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("fuzz driver: %zu seeds, %llu mutated runs in %.1fs\n", seeds.size(),
-              static_cast<unsigned long long>(runs), seconds);
+  std::printf("fuzz driver: %zu seeds, %llu mutated runs in %.1fs\n",
+              seeds.size(), static_cast<unsigned long long>(runs), seconds);
   return 0;
 }

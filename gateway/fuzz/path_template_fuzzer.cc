@@ -20,8 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view input(reinterpret_cast<const char*>(data), size);
   size_t nl = input.find('\n');
   absl::string_view pattern = input.substr(0, nl);
-  absl::string_view path =
-      nl == absl::string_view::npos ? absl::string_view("/") : input.substr(nl + 1);
+  absl::string_view path = nl == absl::string_view::npos
+                               ? absl::string_view("/")
+                               : input.substr(nl + 1);
 
   auto parsed = ParsePathTemplate(pattern);
   if (parsed.ok()) {
@@ -49,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (b.value.find("/../") != std::string::npos) std::abort();
       }
     }
-    if (m.kind == MatchResult::Kind::kMethodNotAllowed && m.allowed_methods.empty()) {
+    if (m.kind == MatchResult::Kind::kMethodNotAllowed &&
+        m.allowed_methods.empty()) {
       std::abort();
     }
   }

@@ -23,9 +23,8 @@ using fineprint::gateway::routing::MatchResult;
 const ApiConfig* Config() {
   static const std::shared_ptr<const ApiConfig> config = [] {
     const char* path = std::getenv("FINEPRINT_FUZZ_DESCRIPTOR_SET");
-    auto loaded = path != nullptr
-                      ? ApiConfig::FromFile(path)
-                      : fineprint::gateway::testing::LoadTestApi();
+    auto loaded = path != nullptr ? ApiConfig::FromFile(path)
+                                  : fineprint::gateway::testing::LoadTestApi();
     if (!loaded.ok()) std::abort();
     return *loaded;
   }();
@@ -38,9 +37,12 @@ struct Target {
 };
 
 constexpr Target kTargets[] = {
-    {"GET", "/v1/shelves/s1/items/i1"},   {"GET", "/v1/items"},
-    {"POST", "/v1/shelves/s1/items"},     {"PATCH", "/v1/shelves/s1/items/i1"},
-    {"POST", "/v1/shelves/s1/items/i1:act"}, {"PUT", "/v1/shelves/s1/items/i1/tags"},
+    {"GET", "/v1/shelves/s1/items/i1"},
+    {"GET", "/v1/items"},
+    {"POST", "/v1/shelves/s1/items"},
+    {"PATCH", "/v1/shelves/s1/items/i1"},
+    {"POST", "/v1/shelves/s1/items/i1:act"},
+    {"PUT", "/v1/shelves/s1/items/i1/tags"},
     {"HEAD", "/v1/files/a/b"},
 };
 
@@ -49,7 +51,8 @@ constexpr Target kTargets[] = {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const ApiConfig* config = Config();
-  const Target& target = kTargets[data[0] % (sizeof(kTargets) / sizeof(kTargets[0]))];
+  const Target& target =
+      kTargets[data[0] % (sizeof(kTargets) / sizeof(kTargets[0]))];
   absl::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   size_t nl = rest.find('\n');
   absl::string_view query = rest.substr(0, nl);

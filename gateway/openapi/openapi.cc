@@ -39,7 +39,8 @@ pb::Value& Put(pb::Value& obj, absl::string_view key) {
   return (*obj.mutable_struct_value()->mutable_fields())[std::string(key)];
 }
 pb::Value Ref(const pb::Descriptor* d) {
-  return Obj({{"$ref", Str(absl::StrCat("#/components/schemas/", d->full_name()))}});
+  return Obj(
+      {{"$ref", Str(absl::StrCat("#/components/schemas/", d->full_name()))}});
 }
 
 template <typename D>
@@ -51,7 +52,8 @@ std::string Comment(const D* d) {
 
 // "orgs" -> "org", "watches" -> "watch", "policies" -> "policy".
 std::string Singular(std::string s) {
-  if (absl::EndsWith(s, "ies") && s.size() > 3) return s.substr(0, s.size() - 3) + "y";
+  if (absl::EndsWith(s, "ies") && s.size() > 3)
+    return s.substr(0, s.size() - 3) + "y";
   for (const char* suffix : {"ches", "shes", "sses", "xes"}) {
     if (absl::EndsWith(s, suffix)) return s.substr(0, s.size() - 2);
   }
@@ -65,9 +67,11 @@ class Generator {
 
   pb::Value Schema(const FD* f) {
     pb::Value s = f->is_map() ? Obj({{"type", Str("object")},
-                                     {"additionalProperties", Scalar(f->message_type()->map_value())}})
-                              : f->is_repeated() ? Obj({{"type", Str("array")}, {"items", Scalar(f)}})
-                                                 : Scalar(f);
+                                     {"additionalProperties",
+                                      Scalar(f->message_type()->map_value())}})
+                  : f->is_repeated()
+                      ? Obj({{"type", Str("array")}, {"items", Scalar(f)}})
+                      : Scalar(f);
     std::string doc = Comment(f);
     if (!doc.empty()) Put(s, "description") = Str(doc);
     if (absl::StrContains(doc, "Output only")) Put(s, "readOnly") = Bool(true);
@@ -76,22 +80,30 @@ class Generator {
 
   pb::Value Scalar(const FD* f) {
     switch (f->type()) {
-      case FD::TYPE_INT32: case FD::TYPE_SINT32: case FD::TYPE_SFIXED32:
+      case FD::TYPE_INT32:
+      case FD::TYPE_SINT32:
+      case FD::TYPE_SFIXED32:
         return Obj({{"type", Str("integer")}, {"format", Str("int32")}});
-      case FD::TYPE_UINT32: case FD::TYPE_FIXED32:
+      case FD::TYPE_UINT32:
+      case FD::TYPE_FIXED32:
         return Obj({{"type", Str("integer")}, {"format", Str("uint32")}});
-      case FD::TYPE_INT64: case FD::TYPE_SINT64: case FD::TYPE_SFIXED64:
+      case FD::TYPE_INT64:
+      case FD::TYPE_SINT64:
+      case FD::TYPE_SFIXED64:
         return Obj({{"type", Str("string")}, {"format", Str("int64")}});
-      case FD::TYPE_UINT64: case FD::TYPE_FIXED64:
+      case FD::TYPE_UINT64:
+      case FD::TYPE_FIXED64:
         return Obj({{"type", Str("string")}, {"format", Str("uint64")}});
-      case FD::TYPE_FLOAT: case FD::TYPE_DOUBLE:
+      case FD::TYPE_FLOAT:
+      case FD::TYPE_DOUBLE:
         return Obj({{"type", Str("number")}});
       case FD::TYPE_BOOL:
         return Obj({{"type", Str("boolean")}});
       case FD::TYPE_STRING:
         return Obj({{"type", Str("string")}});
       case FD::TYPE_BYTES:
-        return Obj({{"type", Str("string")}, {"contentEncoding", Str("base64")}});
+        return Obj(
+            {{"type", Str("string")}, {"contentEncoding", Str("base64")}});
       case FD::TYPE_ENUM: {
         pb::Value e = Obj({{"type", Str("string")}});
         pb::ListValue* names = Put(e, "enum").mutable_list_value();
@@ -100,7 +112,8 @@ class Generator {
         }
         return e;
       }
-      case FD::TYPE_MESSAGE: case FD::TYPE_GROUP:
+      case FD::TYPE_MESSAGE:
+      case FD::TYPE_GROUP:
         return MessageRef(f->message_type());
     }
     return Obj({});
@@ -112,10 +125,13 @@ class Generator {
       return Obj({{"type", Str("string")}, {"format", Str("date-time")}});
     }
     if (n == "google.protobuf.Duration") {
-      return Obj({{"type", Str("string")}, {"pattern", Str("^-?[0-9]+(\\.[0-9]+)?s$")}});
+      return Obj({{"type", Str("string")},
+                  {"pattern", Str("^-?[0-9]+(\\.[0-9]+)?s$")}});
     }
     if (n == "google.protobuf.FieldMask") {
-      return Obj({{"type", Str("string")}, {"description", Str("Comma-separated lowerCamel field paths.")}});
+      return Obj(
+          {{"type", Str("string")},
+           {"description", Str("Comma-separated lowerCamel field paths.")}});
     }
     if (n == "google.protobuf.Struct" || n == "google.protobuf.Empty") {
       return Obj({{"type", Str("object")}});
@@ -138,7 +154,8 @@ class Generator {
     if (!defined_.insert(d->full_name()).second) return;
     pb::Value schema = Obj({{"type", Str("object")}});
     if (d->full_name() == "google.protobuf.Any") {
-      Put(schema, "properties") = Obj({{"@type", Obj({{"type", Str("string")}})}});
+      Put(schema, "properties") =
+          Obj({{"@type", Obj({{"type", Str("string")}})}});
       Put(schema, "additionalProperties") = Bool(true);
     } else {
       pb::Value& props = Put(schema, "properties");
@@ -153,7 +170,8 @@ class Generator {
   }
 
   // The OpenAPI path and its path parameters for one route.
-  std::string PathFor(const routing::Route& route, std::vector<pb::Value>& params) {
+  std::string PathFor(const routing::Route& route,
+                      std::vector<pb::Value>& params) {
     const auto& segs = route.path.segments;
     std::vector<std::string> parts(segs.size());
     std::set<std::string> used;
@@ -176,7 +194,8 @@ class Generator {
         parts[i] = absl::StrCat("{", name, "}");
         std::string doc = absl::StrCat(
             "Part of `", field, "` (`", route.path.ToString(), "`)",
-            segs[i].kind == TemplateSegment::Kind::kMulti ? "; may contain '/'." : ".");
+            segs[i].kind == TemplateSegment::Kind::kMulti ? "; may contain '/'."
+                                                          : ".");
         params.push_back(Obj({{"name", Str(name)},
                               {"in", Str("path")},
                               {"required", Bool(true)},
@@ -187,9 +206,10 @@ class Generator {
     std::string path;
     for (size_t i = 0; i < segs.size(); ++i) {
       if (!bound[i]) {
-        parts[i] = segs[i].kind == TemplateSegment::Kind::kLiteral ? segs[i].literal
-                   : segs[i].kind == TemplateSegment::Kind::kSingle ? "{_wildcard}"
-                                                                    : "{_rest}";
+        parts[i] =
+            segs[i].kind == TemplateSegment::Kind::kLiteral  ? segs[i].literal
+            : segs[i].kind == TemplateSegment::Kind::kSingle ? "{_wildcard}"
+                                                             : "{_rest}";
       }
       absl::StrAppend(&path, "/", parts[i]);
     }
@@ -208,12 +228,13 @@ class Generator {
       const FD* f = d->field(i);
       std::string name = prefix + f->name();
       if (excluded.count(name)) continue;
-      const bool plain_message = f->type() == FD::TYPE_MESSAGE && !f->is_map() &&
-                                 !absl::StartsWith(f->message_type()->full_name(),
-                                                   "google.protobuf.");
+      const bool plain_message =
+          f->type() == FD::TYPE_MESSAGE && !f->is_map() &&
+          !absl::StartsWith(f->message_type()->full_name(), "google.protobuf.");
       if (plain_message) {
         if (!f->is_repeated()) {
-          QueryParams(f->message_type(), name + ".", excluded, depth + 1, params);
+          QueryParams(f->message_type(), name + ".", excluded, depth + 1,
+                      params);
         }
         continue;
       }
@@ -245,7 +266,8 @@ class Generator {
       Put(op, "description") = Str(doc);
     }
     std::set<std::string> excluded;
-    for (const auto& v : route.path.variables) excluded.insert(absl::StrJoin(v.field_path, "."));
+    for (const auto& v : route.path.variables)
+      excluded.insert(absl::StrJoin(v.field_path, "."));
     const std::string& body = route.target.body;
     if (body != "*") {
       if (!body.empty()) excluded.insert(body);
@@ -255,16 +277,19 @@ class Generator {
     for (auto& p : params) *list.mutable_list_value()->add_values() = p;
     Put(op, "parameters") = list;
     if (!body.empty()) {
-      pb::Value schema = body == "*" ? MessageRef(m->input_type())
-                                     : Schema(m->input_type()->FindFieldByName(body));
+      pb::Value schema = body == "*"
+                             ? MessageRef(m->input_type())
+                             : Schema(m->input_type()->FindFieldByName(body));
       Put(op, "requestBody") =
           Obj({{"required", Bool(true)},
-               {"content", Obj({{"application/json", Obj({{"schema", schema}})}})}});
+               {"content",
+                Obj({{"application/json", Obj({{"schema", schema}})}})}});
     }
     const pb::Descriptor* out = m->output_type();
-    pb::Value out_schema = route.target.response_body.empty()
-                               ? MessageRef(out)
-                               : Schema(out->FindFieldByName(route.target.response_body));
+    pb::Value out_schema =
+        route.target.response_body.empty()
+            ? MessageRef(out)
+            : Schema(out->FindFieldByName(route.target.response_body));
     pb::Value ok = Obj({{"description", Str("Success.")}});
     if (m->server_streaming()) {
       // OpenAPI 3.1 has no schema for the items of a stream (3.2's
@@ -315,21 +340,27 @@ class Generator {
       Put(ok, "content") =
           Obj({{"application/x-ndjson", ndjson}, {"text/event-stream", sse}});
     } else if (info.success_code != 204) {
-      Put(ok, "content") = Obj({{"application/json", Obj({{"schema", out_schema}})}});
+      Put(ok, "content") =
+          Obj({{"application/json", Obj({{"schema", out_schema}})}});
     }
     pb::Value responses = Obj({});
     Put(responses, std::to_string(info.success_code)) = ok;
     Put(responses, "default") =
         Obj({{"description", Str("Error (google.rpc.Status).")},
-             {"content", Obj({{"application/json",
-                               Obj({{"schema", Obj({{"$ref", Str("#/components/schemas/google.rpc.Status")}})}})}})}});
+             {"content",
+              Obj({{"application/json",
+                    Obj({{"schema",
+                          Obj({{"$ref", Str("#/components/schemas/"
+                                            "google.rpc.Status")}})}})}})}});
     Put(op, "responses") = responses;
     pb::Value security;
     if (!info.is_public) {
       pb::Value no_scopes;
       no_scopes.mutable_list_value();
-      *security.mutable_list_value()->add_values() = Obj({{"bearerAuth", no_scopes}});
-      *security.mutable_list_value()->add_values() = Obj({{"apiKey", no_scopes}});
+      *security.mutable_list_value()->add_values() =
+          Obj({{"bearerAuth", no_scopes}});
+      *security.mutable_list_value()->add_values() =
+          Obj({{"apiKey", no_scopes}});
       if (!info.roles.empty()) {
         Put(op, "x-fineprint-roles") = Str(absl::StrJoin(info.roles, ","));
       }
@@ -346,7 +377,8 @@ class Generator {
                                        {"version", Str(options.version)}})}});
     if (!options.server_url.empty()) {
       pb::Value servers;
-      *servers.mutable_list_value()->add_values() = Obj({{"url", Str(options.server_url)}});
+      *servers.mutable_list_value()->add_values() =
+          Obj({{"url", Str(options.server_url)}});
       Put(doc, "servers") = servers;
     }
     pb::Value paths = Obj({});
@@ -358,19 +390,22 @@ class Generator {
       std::string method = absl::AsciiStrToLower(route.http_method);
       pb::Value& item = Put(paths, path);
       if (!item.has_struct_value()) item = Obj({});
-      Put(item, method) = Operation(route, info, bindings_seen[route.target.id]++, params);
+      Put(item, method) =
+          Operation(route, info, bindings_seen[route.target.id]++, params);
     }
     Put(doc, "paths") = paths;
     MessageRef(config_.pool().FindMessageTypeByName("google.rpc.Status"));
     pb::Value schemas = Obj({});
     for (const auto& [name, schema] : schemas_) Put(schemas, name) = schema;
-    Put(doc, "components") = Obj(
-        {{"schemas", schemas},
-         {"securitySchemes",
-          Obj({{"bearerAuth", Obj({{"type", Str("http")}, {"scheme", Str("bearer")},
-                                    {"bearerFormat", Str("JWT")}})},
-               {"apiKey", Obj({{"type", Str("apiKey")}, {"in", Str("header")},
-                               {"name", Str("x-api-key")}})}})}});
+    Put(doc, "components") =
+        Obj({{"schemas", schemas},
+             {"securitySchemes",
+              Obj({{"bearerAuth", Obj({{"type", Str("http")},
+                                       {"scheme", Str("bearer")},
+                                       {"bearerFormat", Str("JWT")}})},
+                   {"apiKey", Obj({{"type", Str("apiKey")},
+                                   {"in", Str("header")},
+                                   {"name", Str("x-api-key")}})}})}});
     std::string json;
     pb::util::JsonPrintOptions print;
     auto st = pb::util::MessageToJsonString(doc, &json, print);

@@ -12,7 +12,8 @@ namespace {
 
 namespace pb = ::google::protobuf;
 
-const pb::Value& At(const pb::Value& v, std::initializer_list<const char*> path) {
+const pb::Value& At(const pb::Value& v,
+                    std::initializer_list<const char*> path) {
   static const pb::Value kMissing;
   const pb::Value* cur = &v;
   for (const char* key : path) {
@@ -40,11 +41,14 @@ TEST(OpenApiTest, RealContract) {
   ASSERT_TRUE(json.ok()) << json.status();
   pb::Value doc = Parse(*json);
   EXPECT_EQ(At(doc, {"openapi"}).string_value(), "3.1.0");
-  const pb::Value& get_user = At(doc, {"paths", "/v1/orgs/{org_id}/users/{user_id}", "get"});
-  EXPECT_EQ(At(get_user, {"operationId"}).string_value(), "IdentityService_GetUser");
+  const pb::Value& get_user =
+      At(doc, {"paths", "/v1/orgs/{org_id}/users/{user_id}", "get"});
+  EXPECT_EQ(At(get_user, {"operationId"}).string_value(),
+            "IdentityService_GetUser");
   EXPECT_EQ(At(get_user, {"summary"}).string_value(), "Returns a user.");
   EXPECT_EQ(At(get_user, {"parameters"}).list_value().values_size(), 2);
-  EXPECT_EQ(At(get_user, {"responses", "200", "content", "application/json", "schema", "$ref"})
+  EXPECT_EQ(At(get_user, {"responses", "200", "content", "application/json",
+                          "schema", "$ref"})
                 .string_value(),
             "#/components/schemas/fineprint.identity.v1.User");
   EXPECT_EQ(At(get_user, {"security"}).list_value().values_size(), 2);
@@ -52,7 +56,8 @@ TEST(OpenApiTest, RealContract) {
   const pb::Value& signup = At(doc, {"paths", "/v1/auth:signUp", "post"});
   EXPECT_EQ(At(signup, {"security"}).list_value().values_size(), 0);
   At(signup, {"responses", "201"});
-  At(doc, {"paths", "/v1/orgs/{org_id}/users/{user_id}", "delete", "responses", "204"});
+  At(doc, {"paths", "/v1/orgs/{org_id}/users/{user_id}", "delete", "responses",
+           "204"});
   At(doc, {"paths", "/.well-known/jwks.json", "get"});
   // Streams: NDJSON and SSE, described with what OpenAPI 3.1 has (3.2's
   // itemSchema would make a 3.1 validator reject the document).
@@ -75,10 +80,15 @@ TEST(OpenApiTest, RealContract) {
             std::string::npos);
   EXPECT_EQ(json->find("itemSchema"), std::string::npos);
 
-  const pb::Value& user = At(doc, {"components", "schemas", "fineprint.identity.v1.User"});
-  EXPECT_EQ(At(user, {"properties", "createTime", "format"}).string_value(), "date-time");
+  const pb::Value& user =
+      At(doc, {"components", "schemas", "fineprint.identity.v1.User"});
+  EXPECT_EQ(At(user, {"properties", "createTime", "format"}).string_value(),
+            "date-time");
   EXPECT_TRUE(At(user, {"properties", "name", "readOnly"}).bool_value());
-  EXPECT_EQ(At(user, {"properties", "role", "enum"}).list_value().values(1).string_value(),
+  EXPECT_EQ(At(user, {"properties", "role", "enum"})
+                .list_value()
+                .values(1)
+                .string_value(),
             "OWNER");
   At(doc, {"components", "schemas", "google.rpc.Status"});
   At(doc, {"components", "securitySchemes", "bearerAuth"});
@@ -98,17 +108,21 @@ TEST(OpenApiTest, QueryParametersAndBodies) {
   EXPECT_TRUE(names.count("pageSize"));
   EXPECT_TRUE(names.count("inner.name"));
   EXPECT_TRUE(names.count("since"));
-  EXPECT_EQ(At(list, {"responses", "200", "content", "application/json", "schema", "type"})
+  EXPECT_EQ(At(list, {"responses", "200", "content", "application/json",
+                      "schema", "type"})
                 .string_value(),
             "array");  // response_body: items
-  const pb::Value& create = At(doc, {"paths", "/v1/shelves/{shelve_id}/items", "post"});
-  EXPECT_EQ(At(create, {"requestBody", "content", "application/json", "schema", "$ref"})
+  const pb::Value& create =
+      At(doc, {"paths", "/v1/shelves/{shelve_id}/items", "post"});
+  EXPECT_EQ(At(create,
+               {"requestBody", "content", "application/json", "schema", "$ref"})
                 .string_value(),
             "#/components/schemas/fineprint.gateway.test.v1.Item");
   const pb::Value& file = At(doc, {"paths", "/v1/files/{path}", "head"});
   EXPECT_EQ(At(file, {"operationId"}).string_value(), "ItemService_GetFile");
   // The additional binding gets its own operation id.
-  EXPECT_EQ(At(doc, {"paths", "/v1/items/{name}", "get", "operationId"}).string_value(),
+  EXPECT_EQ(At(doc, {"paths", "/v1/items/{name}", "get", "operationId"})
+                .string_value(),
             "ItemService_GetItem_1");
 }
 

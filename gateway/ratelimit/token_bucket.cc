@@ -31,7 +31,8 @@ Decision TokenBucketLimiter::Take(absl::string_view key, double per_minute,
       // nothing for their owners.
       std::vector<std::string> full;
       for (const auto& [k, b] : shard.buckets) {
-        double t = b.tokens + absl::ToDoubleSeconds(now - b.updated) * (b.per_minute / 60.0);
+        double t = b.tokens + absl::ToDoubleSeconds(now - b.updated) *
+                                  (b.per_minute / 60.0);
         if (t >= b.per_minute) full.push_back(k);
       }
       for (const auto& k : full) shard.buckets.erase(k);

@@ -20,9 +20,9 @@ namespace fineprint::gateway::ratelimit {
 
 struct Decision {
   bool allowed = true;
-  int64_t limit = 0;      // per minute
-  int64_t remaining = 0;  // whole tokens left after this request
-  absl::Duration reset;   // until the bucket is full again
+  int64_t limit = 0;           // per minute
+  int64_t remaining = 0;       // whole tokens left after this request
+  absl::Duration reset;        // until the bucket is full again
   absl::Duration retry_after;  // when denied: until one token is available
 };
 
@@ -31,7 +31,8 @@ class TokenBucketLimiter {
   // `max_keys_per_shard` bounds memory under a flood of distinct keys.
   explicit TokenBucketLimiter(size_t max_keys_per_shard = 8192);
 
-  Decision Take(absl::string_view key, double per_minute, absl::Time now = absl::Now());
+  Decision Take(absl::string_view key, double per_minute,
+                absl::Time now = absl::Now());
 
  private:
   struct Bucket {

@@ -25,8 +25,10 @@ TEST(TokenBucketTest, BurstThenSteadyRate) {
   EXPECT_NEAR(absl::ToDoubleMilliseconds(denied.retry_after), 600, 0.01);
   EXPECT_NEAR(absl::ToDoubleSeconds(denied.reset), 60, 0.01);
   // 0.6 s later exactly one more request fits.
-  EXPECT_TRUE(limiter.Take("org:a", 100, kT0 + absl::Milliseconds(601)).allowed);
-  EXPECT_FALSE(limiter.Take("org:a", 100, kT0 + absl::Milliseconds(601)).allowed);
+  EXPECT_TRUE(
+      limiter.Take("org:a", 100, kT0 + absl::Milliseconds(601)).allowed);
+  EXPECT_FALSE(
+      limiter.Take("org:a", 100, kT0 + absl::Milliseconds(601)).allowed);
   // Other keys are independent.
   EXPECT_TRUE(limiter.Take("org:b", 100, kT0).allowed);
   // After a minute the bucket is full again.
@@ -42,7 +44,8 @@ TEST(TokenBucketTest, PlanLimits) {
   EXPECT_EQ(plans.PerMinute(""), 100);
   TokenBucketLimiter limiter;
   int allowed = 0;
-  for (int i = 0; i < 1200; ++i) allowed += limiter.Take("org:p", 1000, kT0).allowed;
+  for (int i = 0; i < 1200; ++i)
+    allowed += limiter.Take("org:p", 1000, kT0).allowed;
   EXPECT_EQ(allowed, 1000);
 }
 
@@ -57,7 +60,9 @@ TEST(TokenBucketTest, PlanUpgradeRescales) {
 TEST(TokenBucketTest, EvictsFullBucketsWhenCrowded) {
   TokenBucketLimiter limiter(/*max_keys_per_shard=*/4);
   for (int i = 0; i < 1000; ++i) {
-    EXPECT_TRUE(limiter.Take("ip:" + std::to_string(i), 10, kT0 + absl::Minutes(i)).allowed);
+    EXPECT_TRUE(
+        limiter.Take("ip:" + std::to_string(i), 10, kT0 + absl::Minutes(i))
+            .allowed);
   }
 }
 
@@ -67,7 +72,8 @@ TEST(TokenBucketTest, ConcurrentTakesNeverOverspend) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 500; ++i) allowed += limiter.Take("org:c", 1000, kT0).allowed;
+      for (int i = 0; i < 500; ++i)
+        allowed += limiter.Take("org:c", 1000, kT0).allowed;
     });
   }
   for (auto& t : threads) t.join();

@@ -15,9 +15,23 @@ namespace {
 bool IsLiteralChar(char c) {
   if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~': case '!': case '$': case '&':
-    case '\'': case '(': case ')': case '+': case ',': case ';': case '=':
-    case '@': case ':': case '%':
+    case '-':
+    case '.':
+    case '_':
+    case '~':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+    case '@':
+    case ':':
+    case '%':
       return true;
     default:
       return false;
@@ -51,7 +65,8 @@ class Parser {
       if (!out_.verb.empty()) return Error(1, "custom verb needs a segment");
       return std::move(out_);  // "/" alone: the root.
     }
-    if (absl::Status s = ParseSegments(/*in_variable=*/false); !s.ok()) return s;
+    if (absl::Status s = ParseSegments(/*in_variable=*/false); !s.ok())
+      return s;
     if (pos_ != end_) return Error(pos_, "unexpected character");
     for (size_t i = 0; i + 1 < out_.segments.size(); ++i) {
       if (out_.segments[i].kind == TemplateSegment::Kind::kMulti) {
@@ -140,8 +155,9 @@ class Parser {
     TemplateVariable var;
     while (true) {
       size_t start = pos_;
-      if (pos_ < end_ && (absl::ascii_isalpha(static_cast<unsigned char>(text_[pos_])) ||
-                          text_[pos_] == '_')) {
+      if (pos_ < end_ &&
+          (absl::ascii_isalpha(static_cast<unsigned char>(text_[pos_])) ||
+           text_[pos_] == '_')) {
         ++pos_;
         while (pos_ < end_ &&
                (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) ||
@@ -161,7 +177,8 @@ class Parser {
     var.start_segment = static_cast<int>(out_.segments.size());
     if (Peek('=')) {
       ++pos_;
-      if (absl::Status s = ParseSegments(/*in_variable=*/true); !s.ok()) return s;
+      if (absl::Status s = ParseSegments(/*in_variable=*/true); !s.ok())
+        return s;
     } else {
       TemplateSegment seg;
       seg.kind = TemplateSegment::Kind::kSingle;
@@ -194,7 +211,8 @@ std::string EncodeLiteral(absl::string_view s) {
     if (IsLiteralChar(c) && c != '%' && c != ':') {
       out += c;
     } else {
-      absl::StrAppend(&out, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      absl::StrAppend(
+          &out, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
     }
   }
   return out;

@@ -81,28 +81,28 @@ TEST(PathTemplateTest, RootOnly) {
 
 TEST(PathTemplateTest, Errors) {
   const char* bad[] = {
-      "",                       // empty
-      "v1/users",               // no leading slash
-      "/v1//users",             // empty segment
-      "/v1/users/",             // trailing slash
-      "/v1/{}",                 // no field name
-      "/v1/{1abc}",             // bad identifier
-      "/v1/{a=}",               // empty segments
-      "/v1/{a=b/{c}}",          // nested variable
-      "/v1/{a",                 // unterminated
-      "/v1/**/x",               // ** not last
-      "/v1/{a=**}/x",           // ** not last, in variable
-      "/v1/a*",                 // partial wildcard
-      "/v1/***",                // bad wildcard
-      "/v1/x:",                 // empty verb
-      "/v1/{a}/{a}",            // bound twice
-      "/v1/../x",               // dot segment
-      "/v1/./x",                // dot segment
-      "/v1/a%2",                // malformed escape
-      "/v1/a%2Fb",              // encoded slash in literal
-      "/v1/a b",                // space
-      "/v1/{a.}",               // trailing dot
-      "/:verb",                 // verb with no segment
+      "",               // empty
+      "v1/users",       // no leading slash
+      "/v1//users",     // empty segment
+      "/v1/users/",     // trailing slash
+      "/v1/{}",         // no field name
+      "/v1/{1abc}",     // bad identifier
+      "/v1/{a=}",       // empty segments
+      "/v1/{a=b/{c}}",  // nested variable
+      "/v1/{a",         // unterminated
+      "/v1/**/x",       // ** not last
+      "/v1/{a=**}/x",   // ** not last, in variable
+      "/v1/a*",         // partial wildcard
+      "/v1/***",        // bad wildcard
+      "/v1/x:",         // empty verb
+      "/v1/{a}/{a}",    // bound twice
+      "/v1/../x",       // dot segment
+      "/v1/./x",        // dot segment
+      "/v1/a%2",        // malformed escape
+      "/v1/a%2Fb",      // encoded slash in literal
+      "/v1/a b",        // space
+      "/v1/{a.}",       // trailing dot
+      "/:verb",         // verb with no segment
   };
   for (const char* text : bad) {
     auto t = ParsePathTemplate(text);

@@ -27,14 +27,16 @@ namespace {
 
 using Node = RouteTable::Node;
 
-int Find(const absl::flat_hash_map<std::string, int>& m, absl::string_view verb) {
+int Find(const absl::flat_hash_map<std::string, int>& m,
+         absl::string_view verb) {
   auto it = m.find(verb);
   return it == m.end() ? -1 : it->second;
 }
 
 using Segments = absl::InlinedVector<absl::string_view, 12>;
 
-int MatchNode(const Node& node, const Segments& segs, size_t i, absl::string_view verb) {
+int MatchNode(const Node& node, const Segments& segs, size_t i,
+              absl::string_view verb) {
   if (i == segs.size()) {
     int r = Find(node.terminal, verb);
     return r >= 0 ? r : Find(node.multi, verb);
@@ -76,7 +78,8 @@ MatchResult RouteTable::Match(absl::string_view http_method,
   Segments raw;
   Segments decoded;
   std::deque<std::string> storage;
-  auto decode = [&storage](absl::string_view seg) -> std::optional<absl::string_view> {
+  auto decode =
+      [&storage](absl::string_view seg) -> std::optional<absl::string_view> {
     if (seg.find('%') == absl::string_view::npos) return seg;
     auto d = PercentDecodeAll(seg);
     if (!d) return std::nullopt;
@@ -99,11 +102,13 @@ MatchResult RouteTable::Match(absl::string_view http_method,
   if (!raw.empty() && !verbs_.empty()) {
     absl::string_view last = raw.back();
     size_t colon = last.rfind(':');
-    if (colon != absl::string_view::npos && colon > 0 && colon + 1 < last.size()) {
+    if (colon != absl::string_view::npos && colon > 0 &&
+        colon + 1 < last.size()) {
       auto stem = decode(last.substr(0, colon));
       auto v = PercentDecodeAll(last.substr(colon + 1));
       if (stem && v && verbs_.contains(*v)) {
-        if (IsDotSegment(*stem)) return bad("'.' and '..' segments are not allowed");
+        if (IsDotSegment(*stem))
+          return bad("'.' and '..' segments are not allowed");
         raw.back() = last.substr(0, colon);
         decoded.back() = *stem;
         verb = *std::move(v);
@@ -112,7 +117,8 @@ MatchResult RouteTable::Match(absl::string_view http_method,
   }
 
   auto trie = tries_.find(http_method);
-  const int index = trie == tries_.end() ? -1 : MatchNode(*trie->second, decoded, 0, verb);
+  const int index =
+      trie == tries_.end() ? -1 : MatchNode(*trie->second, decoded, 0, verb);
   if (index >= 0) {
     const Route& route = routes_[index];
     const int extra = static_cast<int>(raw.size()) -

@@ -23,8 +23,9 @@ namespace fineprint::gateway::routing {
 
 // What a route leads to; opaque to the matcher.
 struct RouteTarget {
-  std::string rpc_method;     // e.g. "fineprint.identity.v1.IdentityService.GetUser"
-  std::string body;           // HttpRule.body: "", "*" or a field path
+  std::string
+      rpc_method;    // e.g. "fineprint.identity.v1.IdentityService.GetUser"
+  std::string body;  // HttpRule.body: "", "*" or a field path
   std::string response_body;  // HttpRule.response_body
   int64_t id = 0;             // the caller's own index (e.g. into method info)
 };
@@ -44,8 +45,8 @@ struct Binding {
 struct MatchResult {
   enum class Kind { kMatched, kNotFound, kMethodNotAllowed, kBadPath };
   Kind kind = Kind::kNotFound;
-  const Route* route = nullptr;             // kMatched
-  std::vector<Binding> bindings;            // kMatched
+  const Route* route = nullptr;              // kMatched
+  std::vector<Binding> bindings;             // kMatched
   std::vector<std::string> allowed_methods;  // kMethodNotAllowed, sorted
   std::string error;                         // kBadPath
 };
@@ -62,7 +63,8 @@ class RouteTable {
   RouteTable& operator=(const RouteTable&) = delete;
 
   // `path` is the raw (still percent-encoded) request path without query.
-  MatchResult Match(absl::string_view http_method, absl::string_view path) const;
+  MatchResult Match(absl::string_view http_method,
+                    absl::string_view path) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

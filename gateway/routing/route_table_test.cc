@@ -50,7 +50,8 @@ TEST(RouteTableTest, MatchesAndBinds) {
 
   m = t->Match("PATCH", "/v1/orgs/o1/users/u1");
   ASSERT_EQ(m.kind, Kind::kMatched);
-  EXPECT_EQ(m.bindings[0].field_path, (std::vector<std::string>{"user", "name"}));
+  EXPECT_EQ(m.bindings[0].field_path,
+            (std::vector<std::string>{"user", "name"}));
 }
 
 TEST(RouteTableTest, CustomVerbs) {
@@ -88,7 +89,8 @@ TEST(RouteTableTest, LiteralBeatsWildcard) {
   m = t->Match("GET", "/v1/orgs/other");
   ASSERT_EQ(m.kind, Kind::kMatched);
   EXPECT_EQ(m.route->target.rpc_method, "GetOrg");
-  // Backtracking: literal "special" prefix does not block deeper wildcard routes.
+  // Backtracking: literal "special" prefix does not block deeper wildcard
+  // routes.
   m = t->Match("GET", "/v1/orgs/special/users");
   ASSERT_EQ(m.kind, Kind::kMatched);
   EXPECT_EQ(m.route->target.rpc_method, "ListUsers");
@@ -196,10 +198,12 @@ TEST(RouteTableTest, LookupSpeed) {
   auto start = std::chrono::steady_clock::now();
   int hits = 0;
   for (int i = 0; i < kIterations; ++i) {
-    hits += t->Match("POST", "/v1/orgs/o1/jobs/j1:cancel").kind == Kind::kMatched;
+    hits +=
+        t->Match("POST", "/v1/orgs/o1/jobs/j1:cancel").kind == Kind::kMatched;
   }
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::steady_clock::now() - start).count();
+                std::chrono::steady_clock::now() - start)
+                .count();
   EXPECT_EQ(hits, kIterations);
   std::printf("route match: %.0f ns/lookup\n", double(ns) / kIterations);
 }

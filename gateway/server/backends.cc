@@ -13,7 +13,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
     const std::vector<std::string>& specs) {
   std::map<std::string, std::string> out;
   for (const std::string& spec : specs) {
-    for (absl::string_view entry : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+    for (absl::string_view entry :
+         absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
       entry = absl::StripAsciiWhitespace(entry);
       std::pair<absl::string_view, absl::string_view> kv =
           absl::StrSplit(entry, absl::MaxSplits('=', 1));
@@ -30,7 +31,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
   return out;
 }
 
-ChannelBackends::ChannelBackends(const std::map<std::string, std::string>& targets) {
+ChannelBackends::ChannelBackends(
+    const std::map<std::string, std::string>& targets) {
   for (const auto& [service, target] : targets) {
     auto& channel = channels_by_target_[target];
     if (channel == nullptr) {
@@ -46,7 +48,8 @@ grpc::GenericStub* ChannelBackends::StubFor(absl::string_view service) {
   return it == stubs_.end() ? nullptr : it->second.get();
 }
 
-std::shared_ptr<grpc::Channel> ChannelBackends::ChannelFor(absl::string_view service) const {
+std::shared_ptr<grpc::Channel> ChannelBackends::ChannelFor(
+    absl::string_view service) const {
   auto it = channels_.find(service);
   return it == channels_.end() ? nullptr : it->second;
 }

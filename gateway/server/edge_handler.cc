@@ -64,22 +64,24 @@ std::string BufferToString(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-HttpResponse ErrorResponse(const absl::Status& status, pb::util::TypeResolver* resolver,
-                           int http_status) {
+HttpResponse ErrorResponse(const absl::Status& status,
+                           pb::util::TypeResolver* resolver, int http_status) {
   google::rpc::Status rpc = fineprint::status::ToRpcStatus(status);
   HttpResponse r;
-  r.status = http_status != 0
-                 ? http_status
-                 : transcode::HttpStatusFromGrpcCode(static_cast<int>(status.code()));
-  r.body = transcode::ErrorBodyJson(static_cast<int>(status.code()), status.message(),
-                                    rpc.SerializeAsString(), resolver);
+  r.status =
+      http_status != 0
+          ? http_status
+          : transcode::HttpStatusFromGrpcCode(static_cast<int>(status.code()));
+  r.body = transcode::ErrorBodyJson(static_cast<int>(status.code()),
+                                    status.message(), rpc.SerializeAsString(),
+                                    resolver);
   r.SetHeader("content-type", "application/json");
   return r;
 }
 
 EdgeHandler::EdgeHandler(ConfigHolder* config, Backends* backends,
-                         auth::Authenticator* authenticator, EdgeOptions options,
-                         metrics::Registry* registry)
+                         auth::Authenticator* authenticator,
+                         EdgeOptions options, metrics::Registry* registry)
     : config_(config),
       backends_(backends),
       authenticator_(authenticator),
@@ -97,7 +99,8 @@ EdgeHandler::~EdgeHandler() {
       +[](int* n) { return *n == 0; }, &in_flight_));
 }
 
-void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> done,
+void EdgeHandler::Handle(HttpRequest request,
+                         std::function<void(HttpResponse)> done,
                          StreamOpener open_stream) {
   auto call = std::make_shared<Call>();
   call->start = absl::Now();
@@ -122,15 +125,18 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   absl::string_view path = absl::string_view(request.target).substr(0, q);
   call->path = std::string(path);
 
-  if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
+  if (path == "/healthz" &&
+      (request.method == "GET" || request.method == "HEAD")) {
     HttpResponse r;
-    r.body = call->config != nullptr ? "{\"status\":\"SERVING\"}" : "{\"status\":\"NOT_SERVING\"}";
+    r.body = call->config != nullptr ? "{\"status\":\"SERVING\"}"
+                                     : "{\"status\":\"NOT_SERVING\"}";
     r.status = call->config != nullptr ? 200 : 503;
     r.SetHeader("content-type", "application/json");
     return Finish(call, std::move(r));
   }
   if (call->config == nullptr) {
-    return Finish(call, ErrorResponse(absl::UnavailableError("API not loaded"), nullptr));
+    return Finish(
+        call, ErrorResponse(absl::UnavailableError("API not loaded"), nullptr));
   }
   const api::ApiConfig& config = *call->config;
   pb::util::TypeResolver* resolver = &config.type_resolver();
@@ -139,7 +145,8 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
     HttpResponse r;
     r.body = OpenApiFor(call->config);
     r.SetHeader("content-type", "application/json");
-    if (auto origin = request.Header("origin"); origin && CorsAllowed(*origin)) {
+    if (auto origin = request.Header("origin");
+        origin && CorsAllowed(*origin)) {
       call->cors_origin = *origin;
     }
     return Finish(call, std::move(r));
@@ -160,9 +167,10 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   }
   switch (match.kind) {
     case routing::MatchResult::Kind::kNotFound:
-      return Finish(call, ErrorResponse(absl::NotFoundError(absl::StrCat(
-                                            "no route for ", request.method, " ", path)),
-                                        resolver));
+      return Finish(
+          call, ErrorResponse(absl::NotFoundError(absl::StrCat(
+                                  "no route for ", request.method, " ", path)),
+                              resolver));
     case routing::MatchResult::Kind::kMethodNotAllowed: {
       HttpResponse r = ErrorResponse(
           absl::UnimplementedError(absl::StrCat("method ", request.method,
@@ -172,7 +180,8 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
       return Finish(call, std::move(r));
     }
     case routing::MatchResult::Kind::kBadPath:
-      return Finish(call, ErrorResponse(absl::InvalidArgumentError(match.error), resolver));
+      return Finish(call, ErrorResponse(absl::InvalidArgumentError(match.error),
+                                        resolver));
     case routing::MatchResult::Kind::kMatched:
       break;
   }
@@ -181,41 +190,49 @@ void EdgeHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> 
   const api::MethodInfo& info = *call->info;
 
   if (request.body.size() > options_.max_body_bytes) {
-    return Finish(call, ErrorResponse(absl::InvalidArgumentError("request body too large"),
-                                      resolver, 413));
+    return Finish(
+        call,
+        ErrorResponse(absl::InvalidArgumentError("request body too large"),
+                      resolver, 413));
   }
-  const bool has_body = request.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  const bool has_body =
+      request.body.find_first_not_of(" \t\r\n") != std::string::npos;
   if (has_body) {
     if (match.route->target.body.empty()) {
-      return Finish(call, ErrorResponse(absl::InvalidArgumentError(
-                                            "this method takes no request body"),
-                                        resolver));
+      return Finish(call,
+                    ErrorResponse(absl::InvalidArgumentError(
+                                      "this method takes no request body"),
+                                  resolver));
     }
     auto ct = request.Header("content-type");
     if (!ct || !IsJsonContentType(*ct)) {
-      return Finish(call, ErrorResponse(absl::InvalidArgumentError(
-                                            "request body must be application/json"),
-                                        resolver, 415));
+      return Finish(call,
+                    ErrorResponse(absl::InvalidArgumentError(
+                                      "request body must be application/json"),
+                                  resolver, 415));
     }
   }
 
   if (!info.is_public && auth_pool_ != nullptr) {
-    auth_pool_->Schedule([this, call, request = std::move(request),
-                          match = std::move(match)] { Dispatch(call, request, match); });
+    auth_pool_->Schedule(
+        [this, call, request = std::move(request), match = std::move(match)] {
+          Dispatch(call, request, match);
+        });
     return;
   }
   Dispatch(call, request, match);
 }
 
-void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest& request,
+void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
+                           const HttpRequest& request,
                            const routing::MatchResult& match) {
   const api::ApiConfig& config = *call->config;
   const api::MethodInfo& info = *call->info;
   pb::util::TypeResolver* resolver = &config.type_resolver();
   const size_t q = request.target.find('?');
-  const absl::string_view query = q == std::string::npos
-                                      ? absl::string_view()
-                                      : absl::string_view(request.target).substr(q + 1);
+  const absl::string_view query =
+      q == std::string::npos ? absl::string_view()
+                             : absl::string_view(request.target).substr(q + 1);
 
   // Authentication happens before any backend sees the request.
   fineprint::api::v1::AuthRule rule;
@@ -231,36 +248,44 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
     auto credentials = auth::ExtractCredentials(
         [&request](absl::string_view name) { return request.Header(name); });
     call->credentials_malformed = !credentials.ok();
-    auto authorized = fineprint::server::Authorize(rule, credentials, *authenticator_);
-    if (!authorized.ok()) return Finish(call, ErrorResponse(authorized.status(), resolver));
+    auto authorized =
+        fineprint::server::Authorize(rule, credentials, *authenticator_);
+    if (!authorized.ok())
+      return Finish(call, ErrorResponse(authorized.status(), resolver));
     if (!authorized->has_value()) {
-      return Finish(call, ErrorResponse(
-                              absl::UnauthenticatedError("credentials required"), resolver));
+      return Finish(
+          call,
+          ErrorResponse(absl::UnauthenticatedError("credentials required"),
+                        resolver));
     }
     principal = **authorized;
   }
 
   if (options_.rate_limit.enabled) {
-    const bool by_org = principal.has_value() && !principal->organization.empty();
-    const std::string key =
-        by_org ? absl::StrCat("org:", principal->organization)
-               : absl::StrCat("ip:", request.remote_address);
-    const double limit = by_org ? options_.rate_limit.plans.PerMinute(principal->plan)
-                                : options_.rate_limit.public_per_ip_per_minute;
+    const bool by_org =
+        principal.has_value() && !principal->organization.empty();
+    const std::string key = by_org
+                                ? absl::StrCat("org:", principal->organization)
+                                : absl::StrCat("ip:", request.remote_address);
+    const double limit =
+        by_org ? options_.rate_limit.plans.PerMinute(principal->plan)
+               : options_.rate_limit.public_per_ip_per_minute;
     call->rate = limiter_.Take(key, limit);
     if (!call->rate->allowed) {
       absl::Status limited = fineprint::status::WithReason(
           absl::ResourceExhaustedError("rate limit exceeded"), "RATE_LIMITED",
           {{"limit_per_minute", std::to_string(call->rate->limit)}});
       google::rpc::RetryInfo retry;
-      const int64_t wait_ms = absl::ToInt64Milliseconds(call->rate->retry_after);
+      const int64_t wait_ms =
+          absl::ToInt64Milliseconds(call->rate->retry_after);
       retry.mutable_retry_delay()->set_seconds(wait_ms / 1000);
-      retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(wait_ms % 1000) * 1000000);
+      retry.mutable_retry_delay()->set_nanos(
+          static_cast<int32_t>(wait_ms % 1000) * 1000000);
       fineprint::status::AttachDetail(limited, retry);
       HttpResponse r = ErrorResponse(limited, resolver);
       r.SetHeader("retry-after",
-                  std::to_string(static_cast<int64_t>(
-                      std::ceil(absl::ToDoubleSeconds(call->rate->retry_after)))));
+                  std::to_string(static_cast<int64_t>(std::ceil(
+                      absl::ToDoubleSeconds(call->rate->retry_after)))));
       return Finish(call, std::move(r));
     }
   }
@@ -288,9 +313,10 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
     return Finish(call, std::move(r));
   }
   if (info.method->server_streaming() && !call->open_stream) {
-    return Finish(call, ErrorResponse(absl::UnimplementedError(
-                                          "this transport cannot stream responses"),
-                                      resolver));
+    return Finish(call,
+                  ErrorResponse(absl::UnimplementedError(
+                                    "this transport cannot stream responses"),
+                                resolver));
   }
 
   std::unique_ptr<pb::Message> message(
@@ -300,15 +326,16 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
   parts.query = query;
   parts.body = request.body;
   parts.body_field = match.route->target.body;
-  if (absl::Status s = transcode::TranscodeRequest(parts, options_.request, resolver,
-                                                   message.get());
+  if (absl::Status s = transcode::TranscodeRequest(parts, options_.request,
+                                                   resolver, message.get());
       !s.ok()) {
     return Finish(call, ErrorResponse(s, resolver));
   }
 
   absl::StatusOr<absl::Duration> timeout =
       TimeoutFor(request, options_.default_timeout, options_.max_timeout);
-  if (!timeout.ok()) return Finish(call, ErrorResponse(timeout.status(), resolver));
+  if (!timeout.ok())
+    return Finish(call, ErrorResponse(timeout.status(), resolver));
 
   grpc::GenericStub* stub = backends_->StubFor(info.service);
   if (stub == nullptr) {
@@ -318,7 +345,8 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
   }
   call->context.set_deadline(std::chrono::system_clock::now() +
                              absl::ToChronoMicroseconds(*timeout));
-  for (const auto& [k, v] : OutboundMetadata(request, call->ids, options_.forward_headers)) {
+  for (const auto& [k, v] :
+       OutboundMetadata(request, call->ids, options_.forward_headers)) {
     call->context.AddMetadata(k, v);
   }
   {
@@ -331,8 +359,9 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
   }
   grpc::Slice slice(wire);
   call->request = grpc::ByteBuffer(&slice, 1);
-  stub->UnaryCall(&call->context, info.grpc_path, grpc::StubOptions(), &call->request,
-                  &call->response, [this, call](grpc::Status status) mutable {
+  stub->UnaryCall(&call->context, info.grpc_path, grpc::StubOptions(),
+                  &call->request, &call->response,
+                  [this, call](grpc::Status status) mutable {
                     // Declared first so it runs last: the Call (and its
                     // ClientContext) must be gone before ~EdgeHandler may
                     // return and the channel be destroyed.
@@ -342,17 +371,20 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call, const HttpRequest&
                   });
 }
 
-void EdgeHandler::OnUnaryDone(const std::shared_ptr<Call>& call, const grpc::Status& status) {
+void EdgeHandler::OnUnaryDone(const std::shared_ptr<Call>& call,
+                              const grpc::Status& status) {
   call->grpc_code = static_cast<int>(status.error_code());
   if (status.ok()) return Respond(call, HttpResponse());
   HttpResponse r;
   r.status = transcode::HttpStatusFromGrpcCode(status.error_code());
   // Fineprint services always attach details; an UNAVAILABLE without them
   // comes from the channel and would name internal addresses.
-  const bool from_channel = status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-                            status.error_details().empty();
+  const bool from_channel =
+      status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      status.error_details().empty();
   r.body = transcode::ErrorBodyJson(
-      status.error_code(), from_channel ? "backend unavailable" : status.error_message(),
+      status.error_code(),
+      from_channel ? "backend unavailable" : status.error_message(),
       status.error_details(), &call->config->type_resolver());
   r.SetHeader("content-type", "application/json");
   Finish(call, std::move(r));
@@ -364,14 +396,17 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   std::unique_ptr<pb::Message> reply(
       cfg.factory().GetPrototype(info.method->output_type())->New());
   if (!reply->ParseFromString(BufferToString(call->response))) {
-    return Finish(call, ErrorResponse(absl::InternalError("malformed backend response"),
-                                      &cfg.type_resolver()));
+    return Finish(
+        call, ErrorResponse(absl::InternalError("malformed backend response"),
+                            &cfg.type_resolver()));
   }
   r.status = info.success_code;
   if (r.status != 204) {
-    auto json = transcode::TranscodeResponse(*reply, call->route->target.response_body,
-                                             options_.response, &cfg.type_resolver());
-    if (!json.ok()) return Finish(call, ErrorResponse(json.status(), &cfg.type_resolver()));
+    auto json =
+        transcode::TranscodeResponse(*reply, call->route->target.response_body,
+                                     options_.response, &cfg.type_resolver());
+    if (!json.ok())
+      return Finish(call, ErrorResponse(json.status(), &cfg.type_resolver()));
     r.body = *std::move(json);
     r.SetHeader("content-type", "application/json");
   }

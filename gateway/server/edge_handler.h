@@ -21,11 +21,11 @@
 #include "gateway/ratelimit/token_bucket.h"
 #include "gateway/routing/snapshot.h"
 #include "gateway/server/backends.h"
-#include "grpcpp/support/status.h"
 #include "gateway/server/http_types.h"
 #include "gateway/server/worker_pool.h"
 #include "gateway/transcode/request_transcoder.h"
 #include "gateway/transcode/response_transcoder.h"
+#include "grpcpp/support/status.h"
 #include "services/runtime/auth/authenticator.h"
 #include "services/runtime/log/access_log.h"
 #include "services/runtime/metrics/metrics.h"
@@ -95,7 +95,8 @@ class EdgeHandler {
   // Everything after routing: authenticate, rate-limit, transcode, call.
   void Dispatch(const std::shared_ptr<Call>& call, const HttpRequest& request,
                 const routing::MatchResult& match);
-  void OnUnaryDone(const std::shared_ptr<Call>& call, const grpc::Status& status);
+  void OnUnaryDone(const std::shared_ptr<Call>& call,
+                   const grpc::Status& status);
   // Response headers every answer carries (ids, rate limit, CORS).
   void Decorate(const Call& call, HttpResponse& response) const;
   // Access log line and metrics.
@@ -121,7 +122,8 @@ class EdgeHandler {
   ratelimit::TokenBucketLimiter limiter_;
   std::unique_ptr<WorkerPool> auth_pool_;
   absl::Mutex openapi_mu_;
-  std::weak_ptr<const api::ApiConfig> openapi_config_ ABSL_GUARDED_BY(openapi_mu_);
+  std::weak_ptr<const api::ApiConfig> openapi_config_
+      ABSL_GUARDED_BY(openapi_mu_);
   std::string openapi_json_ ABSL_GUARDED_BY(openapi_mu_);
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;

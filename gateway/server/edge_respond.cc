@@ -26,10 +26,12 @@ constexpr absl::string_view kHtmlContentSecurityPolicy =
 
 }  // namespace
 
-std::string EdgeHandler::OpenApiFor(const std::shared_ptr<const api::ApiConfig>& config) {
+std::string EdgeHandler::OpenApiFor(
+    const std::shared_ptr<const api::ApiConfig>& config) {
   absl::MutexLock lock(&openapi_mu_);
   if (openapi_config_.lock() != config) {
-    absl::StatusOr<std::string> doc = openapi::GenerateOpenApi(*config, options_.openapi);
+    absl::StatusOr<std::string> doc =
+        openapi::GenerateOpenApi(*config, options_.openapi);
     openapi_json_ = doc.ok() ? *std::move(doc) : "{}";
     openapi_config_ = config;
   }
@@ -43,9 +45,9 @@ bool EdgeHandler::CorsAllowed(absl::string_view origin) const {
   return false;
 }
 
-std::optional<HttpResponse> EdgeHandler::Preflight(const HttpRequest& request,
-                                                   const api::ApiConfig& config,
-                                                   absl::string_view path) const {
+std::optional<HttpResponse> EdgeHandler::Preflight(
+    const HttpRequest& request, const api::ApiConfig& config,
+    absl::string_view path) const {
   auto wanted = request.Header("access-control-request-method");
   if (request.method != "OPTIONS" || !wanted) return std::nullopt;
   routing::MatchResult m =
@@ -56,17 +58,20 @@ std::optional<HttpResponse> EdgeHandler::Preflight(const HttpRequest& request,
     r.SetHeader("access-control-allow-methods", *wanted);
   } else if (m.kind == routing::MatchResult::Kind::kMethodNotAllowed) {
     r.status = 204;
-    r.SetHeader("access-control-allow-methods", absl::StrJoin(m.allowed_methods, ", "));
+    r.SetHeader("access-control-allow-methods",
+                absl::StrJoin(m.allowed_methods, ", "));
   } else {
-    return ErrorResponse(absl::NotFoundError(absl::StrCat("no route for ", path)),
-                         &config.type_resolver());
+    return ErrorResponse(
+        absl::NotFoundError(absl::StrCat("no route for ", path)),
+        &config.type_resolver());
   }
   static constexpr absl::string_view kAllowedHeaders[] = {
-      "authorization", "content-type", "x-api-key", "x-request-id", "traceparent",
-      "x-request-timeout", "accept-language"};
+      "authorization", "content-type",      "x-api-key",      "x-request-id",
+      "traceparent",   "x-request-timeout", "accept-language"};
   std::vector<std::string> headers;
   if (auto asked = request.Header("access-control-request-headers")) {
-    for (absl::string_view h : absl::StrSplit(*asked, ',', absl::SkipWhitespace())) {
+    for (absl::string_view h :
+         absl::StrSplit(*asked, ',', absl::SkipWhitespace())) {
       std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(h));
       for (absl::string_view ok : kAllowedHeaders) {
         if (name == ok) headers.push_back(name);
@@ -81,7 +86,8 @@ std::optional<HttpResponse> EdgeHandler::Preflight(const HttpRequest& request,
   return r;
 }
 
-void EdgeHandler::Finish(const std::shared_ptr<Call>& call, HttpResponse response) {
+void EdgeHandler::Finish(const std::shared_ptr<Call>& call,
+                         HttpResponse response) {
   Decorate(*call, response);
   Record(*call, response.status, response.body.size());
   auto done = std::move(call->done);
@@ -126,10 +132,11 @@ void EdgeHandler::Decorate(const Call& c, HttpResponse& response) const {
   }
   if (call->rate.has_value()) {
     response.SetHeader("ratelimit-limit", std::to_string(call->rate->limit));
-    response.SetHeader("ratelimit-remaining", std::to_string(call->rate->remaining));
+    response.SetHeader("ratelimit-remaining",
+                       std::to_string(call->rate->remaining));
     response.SetHeader("ratelimit-reset",
-                       std::to_string(static_cast<int64_t>(
-                           std::ceil(absl::ToDoubleSeconds(call->rate->reset)))));
+                       std::to_string(static_cast<int64_t>(std::ceil(
+                           absl::ToDoubleSeconds(call->rate->reset)))));
   }
   if (!call->cors_origin.empty()) {
     response.SetHeader("access-control-allow-origin", call->cors_origin);
@@ -143,11 +150,13 @@ void EdgeHandler::Decorate(const Call& c, HttpResponse& response) const {
 void EdgeHandler::Record(const Call& c, int http_status, size_t bytes_out) {
   const Call* call = &c;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - call->start);
-  const std::string route = call->route != nullptr ? call->route->pattern : "unmatched";
+  const std::string route =
+      call->route != nullptr ? call->route->pattern : "unmatched";
   const std::string status = std::to_string(http_status);
   registry_
-      ->GetCounter("fineprint_edge_requests_total", "HTTP requests served by the edge.",
-                   {{"route", route}, {"method", call->http_method}, {"code", status}})
+      ->GetCounter(
+          "fineprint_edge_requests_total", "HTTP requests served by the edge.",
+          {{"route", route}, {"method", call->http_method}, {"code", status}})
       .Increment();
   registry_
       ->GetHistogram("fineprint_edge_request_duration_seconds",
@@ -161,19 +170,20 @@ void EdgeHandler::Record(const Call& c, int http_status, size_t bytes_out) {
       log::AccessLogLevel(options_.access_log, outcome, absl::Seconds(seconds));
   if (!level.has_value()) return;
   // The query string is left out: it may carry filters with personal data.
-  log::Log(*level, "http request",
-            {{"http_method", call->http_method},
-             {"path", call->path},
-             {"route", route},
-             {"rpc", call->info != nullptr ? call->info->method->full_name() : ""},
-             {"status", http_status},
-             {"grpc_code", call->grpc_code},
-             {"duration_ms", seconds * 1000},
-             {"bytes_in", static_cast<uint64_t>(call->bytes_in)},
-             {"bytes_out", static_cast<uint64_t>(bytes_out)},
-             {"remote", call->remote},
-             {"request_id", call->ids.request_id},
-             {"trace_id", call->ids.trace_id}});
+  log::Log(
+      *level, "http request",
+      {{"http_method", call->http_method},
+       {"path", call->path},
+       {"route", route},
+       {"rpc", call->info != nullptr ? call->info->method->full_name() : ""},
+       {"status", http_status},
+       {"grpc_code", call->grpc_code},
+       {"duration_ms", seconds * 1000},
+       {"bytes_in", static_cast<uint64_t>(call->bytes_in)},
+       {"bytes_out", static_cast<uint64_t>(bytes_out)},
+       {"remote", call->remote},
+       {"request_id", call->ids.request_id},
+       {"trace_id", call->ids.trace_id}});
 }
 
 }  // namespace fineprint::gateway::server

@@ -48,14 +48,17 @@ namespace idv1 = fineprint::identity::v1;
 
 class FakeIdentity final : public idv1::IdentityService::Service {
  public:
-  grpc::Status GetUser(grpc::ServerContext* ctx, const idv1::GetUserRequest* req,
+  grpc::Status GetUser(grpc::ServerContext* ctx,
+                       const idv1::GetUserRequest* req,
                        idv1::User* resp) override {
     Record(ctx);
     if (absl::EndsWith(req->name(), "/missing")) {
-      return status::ToGrpc(status::WithReason(absl::NotFoundError("no such user"),
-                                               "USER_NOT_FOUND", {{"user", req->name()}}));
+      return status::ToGrpc(
+          status::WithReason(absl::NotFoundError("no such user"),
+                             "USER_NOT_FOUND", {{"user", req->name()}}));
     }
-    if (absl::EndsWith(req->name(), "/slow")) absl::SleepFor(absl::Milliseconds(500));
+    if (absl::EndsWith(req->name(), "/slow"))
+      absl::SleepFor(absl::Milliseconds(500));
     resp->set_name(req->name());
     resp->set_email("u@example.com");
     resp->set_role(idv1::ADMIN);
@@ -68,12 +71,14 @@ class FakeIdentity final : public idv1::IdentityService::Service {
     resp->mutable_user()->set_display_name(req->display_name());
     return grpc::Status::OK;
   }
-  grpc::Status DeleteUser(grpc::ServerContext* ctx, const idv1::DeleteUserRequest* req,
+  grpc::Status DeleteUser(grpc::ServerContext* ctx,
+                          const idv1::DeleteUserRequest* req,
                           google::protobuf::Empty*) override {
     Record(ctx);
     return grpc::Status::OK;
   }
-  grpc::Status CreateUser(grpc::ServerContext* ctx, const idv1::CreateUserRequest* req,
+  grpc::Status CreateUser(grpc::ServerContext* ctx,
+                          const idv1::CreateUserRequest* req,
                           idv1::User* resp) override {
     Record(ctx);
     *resp = req->user();
@@ -81,7 +86,8 @@ class FakeIdentity final : public idv1::IdentityService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status VerifyApiKey(grpc::ServerContext* ctx, const idv1::VerifyApiKeyRequest* req,
+  grpc::Status VerifyApiKey(grpc::ServerContext* ctx,
+                            const idv1::VerifyApiKeyRequest* req,
                             idv1::Principal* resp) override {
     if (req->api_key() != "fp_live_good") {
       return status::ToGrpc(absl::UnauthenticatedError("unknown API key"));
@@ -108,7 +114,8 @@ class FakeIdentity final : public idv1::IdentityService::Service {
     ++calls_;
     last_.clear();
     for (const auto& [k, v] : ctx->client_metadata()) {
-      last_.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
+      last_.emplace(std::string(k.data(), k.size()),
+                    std::string(v.data(), v.size()));
     }
   }
   absl::Mutex mu_;
@@ -120,7 +127,8 @@ namespace anv1 = fineprint::analysis::v1;
 
 class FakeAnalysis final : public anv1::AnalysisService::Service {
  public:
-  grpc::Status WatchJob(grpc::ServerContext* ctx, const anv1::WatchJobRequest* req,
+  grpc::Status WatchJob(grpc::ServerContext* ctx,
+                        const anv1::WatchJobRequest* req,
                         grpc::ServerWriter<anv1::JobUpdate>* writer) override {
     anv1::JobUpdate update;
     update.mutable_job()->set_name(req->name());
@@ -138,7 +146,8 @@ class FakeAnalysis final : public anv1::AnalysisService::Service {
     const int n = absl::EndsWith(req->name(), "/fail") ? 1 : 3;
     for (int i = 0; i < n; ++i) writer->Write(update);
     if (n == 1) {
-      return status::ToGrpc(status::WithReason(absl::AbortedError("job exploded"), "BOOM"));
+      return status::ToGrpc(
+          status::WithReason(absl::AbortedError("job exploded"), "BOOM"));
     }
     return grpc::Status::OK;
   }
@@ -165,7 +174,8 @@ class Client {
                               static_cast<unsigned short>(port));
     stream_.connect(ep);
   }
-  Reply Send(http::verb method, const std::string& target, const std::string& body = "",
+  Reply Send(http::verb method, const std::string& target,
+             const std::string& body = "",
              std::map<std::string, std::string> headers = {}) {
     http::request<http::string_body> req(method, target, 11);
     req.set(http::field::host, "localhost");
@@ -232,18 +242,20 @@ class EdgeServerTest : public ::testing::Test {
     auto config = api::ApiConfig::FromFile(api::TestDescriptorSetPath());
     ASSERT_TRUE(config.ok()) << config.status();
     holder_.Set(*config);
-    backends_ = std::make_unique<ChannelBackends>(std::map<std::string, std::string>{
-        {"fineprint.identity.v1.IdentityService",
-         "127.0.0.1:" + std::to_string(backend_port)},
-        {"fineprint.analysis.v1.AnalysisService",
-         "127.0.0.1:" + std::to_string(backend_port)}});
+    backends_ =
+        std::make_unique<ChannelBackends>(std::map<std::string, std::string>{
+            {"fineprint.identity.v1.IdentityService",
+             "127.0.0.1:" + std::to_string(backend_port)},
+            {"fineprint.analysis.v1.AnalysisService",
+             "127.0.0.1:" + std::to_string(backend_port)}});
 
     key_ = auth::SigningKey::Generate("k1");
     keys_.Add(key_.kid, key_.public_key);
     api_keys_ = std::make_unique<auth::GrpcApiKeyVerifier>(
         idv1::IdentityService::NewStub(
             backends_->ChannelFor("fineprint.identity.v1.IdentityService")));
-    authenticator_ = std::make_unique<auth::Authenticator>(&keys_, api_keys_.get());
+    authenticator_ =
+        std::make_unique<auth::Authenticator>(&keys_, api_keys_.get());
 
     EdgeOptions options;
     options.max_body_bytes = 1024;
@@ -251,8 +263,9 @@ class EdgeServerTest : public ::testing::Test {
     options.cors.allowed_origins = {"https://app.example"};
     options.auth_threads = 2;
     Tune(options);
-    edge_ = std::make_unique<EdgeHandler>(&holder_, backends_.get(), authenticator_.get(),
-                                          options, registry_.get());
+    edge_ = std::make_unique<EdgeHandler>(&holder_, backends_.get(),
+                                          authenticator_.get(), options,
+                                          registry_.get());
     HttpServerOptions http_options;
     http_options.host = "127.0.0.1";
     http_options.port = 0;
@@ -309,7 +322,8 @@ TEST_F(EdgeServerTest, AuthenticatedGetForwardsIdsAndCredentials) {
                     {"grpc-foo", "x"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["content-type"], "application/json");
-  EXPECT_NE(r.body.find("\"name\":\"orgs/o1/users/u1\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"name\":\"orgs/o1/users/u1\""), std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("\"role\":\"ADMIN\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"displayName\":\"\""), std::string::npos) << r.body;
   auto md = identity_.last_metadata();
@@ -352,8 +366,10 @@ TEST_F(EdgeServerTest, ApiKeysVerifiedThroughIdentity) {
                    {{"x-api-key", "fp_live_good"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["ratelimit-limit"], "1000");  // the key's org is PREMIUM
-  EXPECT_EQ(identity_.last_metadata().find("x-api-key")->second, "fp_live_good");
-  r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "", {{"x-api-key", "fp_live_bad"}});
+  EXPECT_EQ(identity_.last_metadata().find("x-api-key")->second,
+            "fp_live_good");
+  r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
+             {{"x-api-key", "fp_live_bad"}});
   EXPECT_EQ(r.status, 401) << r.body;
   r = c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
              {{"authorization", "ApiKey fp_live_good"}});
@@ -365,7 +381,8 @@ TEST_F(EdgeServerTest, PublicCreateAndEmptyResponses) {
   Reply r = c.Send(http::verb::post, "/v1/auth:signUp",
                    R"({"email":"a@b.c","display_name":"Ann","password":"pw"})");
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_NE(r.body.find("\"displayName\":\"Ann\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"displayName\":\"Ann\""), std::string::npos)
+      << r.body;
   r = c.Send(http::verb::delete_, "/v1/orgs/o1/users/u1", "",
              {{"authorization", Token("OWNER")}});
   EXPECT_EQ(r.status, 204) << r.body;
@@ -374,7 +391,8 @@ TEST_F(EdgeServerTest, PublicCreateAndEmptyResponses) {
   r = c.Send(http::verb::post, "/v1/orgs/o1/users", R"({"email":"n@b.c"})",
              {{"authorization", Token("ADMIN")}});
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_NE(r.body.find("\"name\":\"orgs/o1/users/new\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"name\":\"orgs/o1/users/new\""), std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("\"email\":\"n@b.c\""), std::string::npos) << r.body;
 }
 
@@ -383,12 +401,15 @@ TEST_F(EdgeServerTest, EdgeErrors) {
   Reply r = c.Send(http::verb::get, "/v2/nothing");
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("\"code\":5"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\""),
-            std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"details\":[{\"@type\":\"type.googleapis.com/"
+                        "google.rpc.ErrorInfo\""),
+            std::string::npos)
+      << r.body;
   r = c.Send(http::verb::put, "/v1/orgs/o1/users/u1");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.headers["allow"], "DELETE, GET, HEAD, PATCH");
-  r = c.Send(http::verb::post, "/v1/auth:signUp", "email=a", {{"content-type", "text/plain"}});
+  r = c.Send(http::verb::post, "/v1/auth:signUp", "email=a",
+             {{"content-type", "text/plain"}});
   EXPECT_EQ(r.status, 415) << r.body;
   r = c.Send(http::verb::post, "/v1/auth:signUp", R"({"email": )");
   EXPECT_EQ(r.status, 400) << r.body;
@@ -412,11 +433,14 @@ TEST_F(EdgeServerTest, EdgeErrors) {
 TEST_F(EdgeServerTest, ExpectContinue) {
   net::io_context ioc;
   net::ip::tcp::socket socket(ioc);
-  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(http_->port())});
+  socket.connect({net::ip::make_address("127.0.0.1"),
+                  static_cast<unsigned short>(http_->port())});
   const std::string body = R"({"email":"a@b.c"})";
-  std::string head = "POST /v1/auth:signUp HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /v1/auth:signUp HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   net::write(socket, net::buffer(head));
   beast::flat_buffer buffer;
   http::response<http::empty_body> interim;
@@ -431,7 +455,8 @@ TEST_F(EdgeServerTest, ExpectContinue) {
 TEST_F(EdgeServerTest, HeadHasLengthButNoBody) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
-  stream.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(http_->port())});
+  stream.connect({net::ip::make_address("127.0.0.1"),
+                  static_cast<unsigned short>(http_->port())});
   http::request<http::empty_body> head(http::verb::head, "/healthz", 11);
   head.set(http::field::host, "x");
   http::write(stream, head);
@@ -464,15 +489,19 @@ TEST_F(EdgeServerTest, BackendErrorsKeepDetails) {
   Reply r = c.Send(http::verb::get, "/v1/orgs/o1/users/missing", "",
                    {{"authorization", Token("ADMIN")}});
   EXPECT_EQ(r.status, 404) << r.body;
-  EXPECT_NE(r.body.find("\"message\":\"no such user\""), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("\"reason\":\"USER_NOT_FOUND\""), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("\"domain\":\"fineprint.dev\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"message\":\"no such user\""), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"reason\":\"USER_NOT_FOUND\""), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"domain\":\"fineprint.dev\""), std::string::npos)
+      << r.body;
 }
 
 TEST_F(EdgeServerTest, DeadlineFromHeader) {
   Client c(http_->port());
-  Reply r = c.Send(http::verb::get, "/v1/orgs/o1/users/slow", "",
-                   {{"authorization", Token("ADMIN")}, {"x-request-timeout", "50ms"}});
+  Reply r = c.Send(
+      http::verb::get, "/v1/orgs/o1/users/slow", "",
+      {{"authorization", Token("ADMIN")}, {"x-request-timeout", "50ms"}});
   EXPECT_EQ(r.status, 504) << r.body;
   r = c.Send(http::verb::get, "/v1/orgs/o1/users/slow", "",
              {{"authorization", Token("ADMIN")}, {"grpc-timeout", "5S"}});
@@ -496,17 +525,21 @@ TEST_F(EdgeServerTest, ServerStreamingNdjsonAndSse) {
     EXPECT_EQ(r.headers["content-type"], "application/x-ndjson");
     EXPECT_EQ(r.headers["transfer-encoding"], "chunked");
     EXPECT_FALSE(r.headers["x-request-id"].empty());
-    std::vector<std::string> lines = absl::StrSplit(r.body, '\n', absl::SkipEmpty());
+    std::vector<std::string> lines =
+        absl::StrSplit(r.body, '\n', absl::SkipEmpty());
     ASSERT_EQ(lines.size(), 3u) << r.body;
-    EXPECT_NE(lines[0].find("\"name\":\"orgs/o1/jobs/ok\""), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("\"name\":\"orgs/o1/jobs/ok\""), std::string::npos)
+        << lines[0];
   }
   {
     Client c(http_->port());
-    Reply r = c.Send(http::verb::get, "/v1/orgs/o1/jobs/ok:watch", "",
-                     {{"authorization", token}, {"accept", "text/event-stream"}});
+    Reply r =
+        c.Send(http::verb::get, "/v1/orgs/o1/jobs/ok:watch", "",
+               {{"authorization", token}, {"accept", "text/event-stream"}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.headers["content-type"], "text/event-stream");
-    std::vector<std::string> events = absl::StrSplit(r.body, "\n\n", absl::SkipEmpty());
+    std::vector<std::string> events =
+        absl::StrSplit(r.body, "\n\n", absl::SkipEmpty());
     ASSERT_EQ(events.size(), 3u) << r.body;
     EXPECT_TRUE(absl::StartsWith(events[0], "data: {\"job\":")) << events[0];
   }
@@ -526,42 +559,55 @@ TEST_F(EdgeServerTest, StreamErrors) {
     Reply r = c.Send(http::verb::get, "/v1/orgs/o1/jobs/fail:watch", "",
                      {{"authorization", token}});
     ASSERT_EQ(r.status, 200) << r.body;
-    std::vector<std::string> lines = absl::StrSplit(r.body, '\n', absl::SkipEmpty());
+    std::vector<std::string> lines =
+        absl::StrSplit(r.body, '\n', absl::SkipEmpty());
     ASSERT_EQ(lines.size(), 2u) << r.body;
-    EXPECT_TRUE(absl::StartsWith(lines[1], "{\"error\":{\"code\":10,")) << lines[1];
+    EXPECT_TRUE(absl::StartsWith(lines[1], "{\"error\":{\"code\":10,"))
+        << lines[1];
     EXPECT_NE(lines[1].find("BOOM"), std::string::npos) << lines[1];
   }
   {
     Client c(http_->port());
-    Reply r = c.Send(http::verb::get, "/v1/orgs/o1/jobs/fail:watch", "",
-                     {{"authorization", token}, {"accept", "text/event-stream"}});
-    EXPECT_NE(r.body.find("event: error\ndata: {\"code\":10"), std::string::npos) << r.body;
+    Reply r =
+        c.Send(http::verb::get, "/v1/orgs/o1/jobs/fail:watch", "",
+               {{"authorization", token}, {"accept", "text/event-stream"}});
+    EXPECT_NE(r.body.find("event: error\ndata: {\"code\":10"),
+              std::string::npos)
+        << r.body;
   }
 }
 
 TEST_F(EdgeServerTest, ClientDisconnectCancelsStream) {
   net::io_context ioc;
   net::ip::tcp::socket socket(ioc);
-  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(http_->port())});
-  std::string request = "GET /v1/orgs/o1/jobs/forever:watch HTTP/1.1\r\nHost: x\r\n"
-                        "Authorization: " + Token("ADMIN") + "\r\n\r\n";
+  socket.connect({net::ip::make_address("127.0.0.1"),
+                  static_cast<unsigned short>(http_->port())});
+  std::string request =
+      "GET /v1/orgs/o1/jobs/forever:watch HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: " +
+      Token("ADMIN") + "\r\n\r\n";
   net::write(socket, net::buffer(request));
   std::array<char, 1024> buf;
   size_t n = socket.read_some(net::buffer(buf));
-  EXPECT_TRUE(absl::StartsWith(absl::string_view(buf.data(), n), "HTTP/1.1 200"));
+  EXPECT_TRUE(
+      absl::StartsWith(absl::string_view(buf.data(), n), "HTTP/1.1 200"));
   socket.close();
   absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (!analysis_.cancelled_ && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  while (!analysis_.cancelled_ && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
   EXPECT_TRUE(analysis_.cancelled_);
 }
 
 TEST_F(EdgeServerTest, MetricsPerRoute) {
   Client c(http_->port());
-  c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "", {{"authorization", Token("ADMIN")}});
+  c.Send(http::verb::get, "/v1/orgs/o1/users/u1", "",
+         {{"authorization", Token("ADMIN")}});
   std::string text = registry_->Expose();
-  EXPECT_NE(text.find("fineprint_edge_requests_total{code=\"200\",method=\"GET\","
-                      "route=\"/v1/{name=orgs/*/users/*}\"} 1"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find("fineprint_edge_requests_total{code=\"200\",method=\"GET\","
+                "route=\"/v1/{name=orgs/*/users/*}\"} 1"),
+      std::string::npos)
+      << text;
 }
 
 TEST_F(EdgeServerTest, ConcurrentClients) {
@@ -573,8 +619,8 @@ TEST_F(EdgeServerTest, ConcurrentClients) {
       Client c(http_->port());
       for (int i = 0; i < 25; ++i) {
         Reply r = c.Send(http::verb::get,
-                         "/v1/orgs/o1/users/u" + std::to_string(t * 100 + i), "",
-                         {{"authorization", token}});
+                         "/v1/orgs/o1/users/u" + std::to_string(t * 100 + i),
+                         "", {{"authorization", token}});
         if (r.status == 200) ++ok;
       }
     });
@@ -604,17 +650,19 @@ TEST_F(EdgeServerTest, ServesOpenApi) {
   Reply r = c.Send(http::verb::get, "/openapi.json");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"openapi\":\"3.1.0\""), std::string::npos);
-  EXPECT_NE(r.body.find("/v1/orgs/{org_id}/users/{user_id}"), std::string::npos);
+  EXPECT_NE(r.body.find("/v1/orgs/{org_id}/users/{user_id}"),
+            std::string::npos);
   // Cached per config: the same bytes again.
   EXPECT_EQ(c.Send(http::verb::get, "/openapi.json").body, r.body);
 }
 
 TEST_F(EdgeServerTest, Cors) {
   Client c(http_->port());
-  Reply r = c.Send(http::verb::options, "/v1/orgs/o1/users/u1", "",
-                   {{"origin", "https://app.example"},
-                    {"access-control-request-method", "DELETE"},
-                    {"access-control-request-headers", "Authorization, X-Evil"}});
+  Reply r =
+      c.Send(http::verb::options, "/v1/orgs/o1/users/u1", "",
+             {{"origin", "https://app.example"},
+              {"access-control-request-method", "DELETE"},
+              {"access-control-request-headers", "Authorization, X-Evil"}});
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(r.headers["access-control-allow-origin"], "https://app.example");
   EXPECT_EQ(r.headers["access-control-allow-methods"], "DELETE");
@@ -667,10 +715,13 @@ TEST_F(EdgeRateLimitTest, PerOrganisationByPlan) {
 TEST_F(EdgeRateLimitTest, PerIpOnPublicRoutes) {
   Client c(http_->port());
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})").status,
-              201);
+    EXPECT_EQ(
+        c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})")
+            .status,
+        201);
   }
-  EXPECT_EQ(c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})").status,
+  EXPECT_EQ(c.Send(http::verb::post, "/v1/auth:signUp", R"({"email":"a@b.c"})")
+                .status,
             429);
 }
 

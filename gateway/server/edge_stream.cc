@@ -40,8 +40,9 @@ class EdgeHandler::StreamCall
         cfg.factory().GetPrototype(call_->info->method->output_type())->New());
     absl::StatusOr<std::string> json =
         msg->ParseFromString(BufferToString(response_))
-            ? transcode::TranscodeResponse(*msg, call_->route->target.response_body,
-                                           edge_->options_.response, &cfg.type_resolver())
+            ? transcode::TranscodeResponse(
+                  *msg, call_->route->target.response_body,
+                  edge_->options_.response, &cfg.type_resolver())
             : absl::InternalError("malformed backend message");
     if (!json.ok()) {
       in_band_error_ = json.status();
@@ -79,8 +80,9 @@ class EdgeHandler::StreamCall
         r.SetHeader("content-type", ContentType());
       } else {
         r.status = transcode::HttpStatusFromGrpcCode(status.error_code());
-        r.body = transcode::ErrorBodyJson(status.error_code(), status.error_message(),
-                                          status.error_details(), &cfg.type_resolver());
+        r.body = transcode::ErrorBodyJson(
+            status.error_code(), status.error_message(), status.error_details(),
+            &cfg.type_resolver());
         r.SetHeader("content-type", "application/json");
       }
       edge_->Finish(call_, std::move(r));
@@ -88,12 +90,15 @@ class EdgeHandler::StreamCall
       if (!status.ok() || !in_band_error_.ok()) {
         std::string error =
             in_band_error_.ok()
-                ? transcode::ErrorBodyJson(status.error_code(), status.error_message(),
-                                           status.error_details(), &cfg.type_resolver())
-                : transcode::ErrorBodyJson(static_cast<int>(in_band_error_.code()),
-                                           in_band_error_.message(), "", nullptr);
-        std::string chunk = call_->sse ? absl::StrCat("event: error\ndata: ", error, "\n\n")
-                                       : absl::StrCat("{\"error\":", error, "}\n");
+                ? transcode::ErrorBodyJson(
+                      status.error_code(), status.error_message(),
+                      status.error_details(), &cfg.type_resolver())
+                : transcode::ErrorBodyJson(
+                      static_cast<int>(in_band_error_.code()),
+                      in_band_error_.message(), "", nullptr);
+        std::string chunk =
+            call_->sse ? absl::StrCat("event: error\ndata: ", error, "\n\n")
+                       : absl::StrCat("{\"error\":", error, "}\n");
         bytes_out_ += chunk.size();
         stream_->Write(std::move(chunk), nullptr);
       }
@@ -133,8 +138,8 @@ class EdgeHandler::StreamCall
   int messages_ = 0;
 };
 
-void EdgeHandler::StartStream(const std::shared_ptr<Call>& call, grpc::GenericStub* stub,
-                              std::string request) {
+void EdgeHandler::StartStream(const std::shared_ptr<Call>& call,
+                              grpc::GenericStub* stub, std::string request) {
   // Deleted by itself in OnDone.
   auto* reactor = new StreamCall(this, call, std::move(request));
   reactor->Start(stub);

@@ -10,11 +10,23 @@
 namespace fineprint::gateway::server {
 
 bool IsReservedMetadata(absl::string_view n) {
-  static constexpr absl::string_view kExact[] = {
-      "content-type", "te", "host", "connection", "keep-alive",
-      "transfer-encoding", "upgrade", "proxy-connection", "content-length",
-      "authorization", "x-api-key", "traceparent", "tracestate", "x-request-id",
-      "x-request-timeout", "user-agent", "x-forwarded-for"};
+  static constexpr absl::string_view kExact[] = {"content-type",
+                                                 "te",
+                                                 "host",
+                                                 "connection",
+                                                 "keep-alive",
+                                                 "transfer-encoding",
+                                                 "upgrade",
+                                                 "proxy-connection",
+                                                 "content-length",
+                                                 "authorization",
+                                                 "x-api-key",
+                                                 "traceparent",
+                                                 "tracestate",
+                                                 "x-request-id",
+                                                 "x-request-timeout",
+                                                 "user-agent",
+                                                 "x-forwarded-for"};
   for (absl::string_view e : kExact) {
     if (n == e) return true;
   }
@@ -26,15 +38,15 @@ absl::Status ValidateForwardAllowList(const std::vector<std::string>& names) {
   for (const std::string& n : names) {
     for (char c : n) {
       if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-            absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-            c == '.')) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("forwarded header \"", n, "\" must be lower-case token"));
+            absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+            c == '_' || c == '.')) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "forwarded header \"", n, "\" must be lower-case token"));
       }
     }
     if (IsReservedMetadata(n)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("header \"", n, "\" is reserved and cannot be forwarded"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "header \"", n, "\" is reserved and cannot be forwarded"));
     }
   }
   return absl::OkStatus();
@@ -47,16 +59,24 @@ std::optional<absl::Duration> ParseGrpcTimeout(absl::string_view v) {
     return std::nullopt;
   }
   for (char c : v.substr(0, v.size() - 1)) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)))
+      return std::nullopt;
   }
   switch (v.back()) {
-    case 'H': return absl::Hours(amount);
-    case 'M': return absl::Minutes(amount);
-    case 'S': return absl::Seconds(amount);
-    case 'm': return absl::Milliseconds(amount);
-    case 'u': return absl::Microseconds(amount);
-    case 'n': return absl::Nanoseconds(amount);
-    default: return std::nullopt;
+    case 'H':
+      return absl::Hours(amount);
+    case 'M':
+      return absl::Minutes(amount);
+    case 'S':
+      return absl::Seconds(amount);
+    case 'm':
+      return absl::Milliseconds(amount);
+    case 'u':
+      return absl::Microseconds(amount);
+    case 'n':
+      return absl::Nanoseconds(amount);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -64,7 +84,8 @@ std::optional<absl::Duration> ParseRequestTimeout(absl::string_view v) {
   absl::Duration d;
   if (absl::ParseDuration(v, &d) && d != absl::InfiniteDuration()) return d;
   double seconds;
-  if (absl::SimpleAtod(v, &seconds) && seconds < 1e9) return absl::Seconds(seconds);
+  if (absl::SimpleAtod(v, &seconds) && seconds < 1e9)
+    return absl::Seconds(seconds);
   return std::nullopt;
 }
 
@@ -78,7 +99,8 @@ absl::StatusOr<absl::Duration> TimeoutFor(const HttpRequest& request,
     timeout = *d;
   } else if (auto h = request.Header("x-request-timeout")) {
     auto d = ParseRequestTimeout(*h);
-    if (!d) return absl::InvalidArgumentError("malformed X-Request-Timeout header");
+    if (!d)
+      return absl::InvalidArgumentError("malformed X-Request-Timeout header");
     timeout = *d;
   }
   if (timeout <= absl::ZeroDuration()) {
@@ -90,8 +112,9 @@ absl::StatusOr<absl::Duration> TimeoutFor(const HttpRequest& request,
 CallIds IdsFor(const HttpRequest& request) {
   CallIds ids;
   auto rid = request.Header("x-request-id");
-  ids.request_id =
-      rid && fineprint::trace::IsValidRequestId(*rid) ? *rid : fineprint::trace::NewUuid();
+  ids.request_id = rid && fineprint::trace::IsValidRequestId(*rid)
+                       ? *rid
+                       : fineprint::trace::NewUuid();
   fineprint::trace::TraceParent parent;
   auto tp = request.Header("traceparent");
   if (!tp || !fineprint::trace::ParseTraceParent(*tp, &parent)) {

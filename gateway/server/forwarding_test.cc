@@ -25,13 +25,17 @@ TEST(ForwardingTest, RequestTimeoutAndCaps) {
   EXPECT_FALSE(ParseRequestTimeout("soon"));
 
   HttpRequest r;
-  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)), absl::Seconds(30));
+  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)),
+            absl::Seconds(30));
   r.headers = {{"x-request-timeout", "2s"}};
-  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)), absl::Seconds(2));
+  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)),
+            absl::Seconds(2));
   r.headers = {{"grpc-timeout", "5S"}, {"x-request-timeout", "2s"}};
-  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)), absl::Seconds(5));
+  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)),
+            absl::Seconds(5));
   r.headers = {{"x-request-timeout", "1h"}};
-  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)), absl::Seconds(60));
+  EXPECT_EQ(*TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)),
+            absl::Seconds(60));
   r.headers = {{"x-request-timeout", "0s"}};
   EXPECT_FALSE(TimeoutFor(r, absl::Seconds(30), absl::Seconds(60)).ok());
   r.headers = {{"grpc-timeout", "bogus"}};
@@ -46,7 +50,8 @@ TEST(ForwardingTest, IdsKeepValidClientValuesAndGenerateOthers) {
   EXPECT_EQ(ids.traceparent, "00-" + ids.trace_id + "-" + ids.span_id + "-01");
 
   r.headers = {{"x-request-id", "req-42"},
-               {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}};
+               {"traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}};
   ids = IdsFor(r);
   EXPECT_EQ(ids.request_id, "req-42");
   EXPECT_EQ(ids.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
@@ -70,7 +75,8 @@ TEST(ForwardingTest, OnlyCredentialsIdsAndAllowListTravel) {
                {"cookie", "secret"},
                {"x-custom", "a\r\nb"}};
   CallIds ids = IdsFor(r);
-  auto md = OutboundMetadata(r, ids, {"accept-language", "x-fineprint-principal", "x-custom"});
+  auto md = OutboundMetadata(
+      r, ids, {"accept-language", "x-fineprint-principal", "x-custom"});
   std::multimap<std::string, std::string> m(md.begin(), md.end());
   EXPECT_EQ(m.count("authorization"), 1u);
   EXPECT_EQ(m.count("x-api-key"), 1u);
@@ -86,7 +92,8 @@ TEST(ForwardingTest, OnlyCredentialsIdsAndAllowListTravel) {
 }
 
 TEST(ForwardingTest, AllowListValidation) {
-  EXPECT_TRUE(ValidateForwardAllowList({"accept-language", "x-client-version"}).ok());
+  EXPECT_TRUE(
+      ValidateForwardAllowList({"accept-language", "x-client-version"}).ok());
   EXPECT_FALSE(ValidateForwardAllowList({"grpc-status"}).ok());
   EXPECT_FALSE(ValidateForwardAllowList({"x-fineprint-user"}).ok());
   EXPECT_FALSE(ValidateForwardAllowList({"Accept-Language"}).ok());

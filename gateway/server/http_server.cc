@@ -29,7 +29,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-std::string ToStd(beast::string_view s) { return std::string(s.data(), s.size()); }
+std::string ToStd(beast::string_view s) {
+  return std::string(s.data(), s.size());
+}
 
 // Headers every response carries, whatever produced it (RFC 9110 leaves
 // sniffing and referrers to the client; these turn both off).
@@ -41,7 +43,8 @@ void SetStandardHeaders(Fields& fields) {
 }
 
 class Session;
-std::shared_ptr<ResponseStream> MakeSessionStream(std::shared_ptr<Session> session);
+std::shared_ptr<ResponseStream> MakeSessionStream(
+    std::shared_ptr<Session> session);
 
 // Sessions may be held by backend calls still in flight, but must never
 // outlive their io_context: Stop() closes every live session and waits
@@ -50,7 +53,8 @@ class SessionTracker {
  public:
   void Register(const std::shared_ptr<Session>& s) {
     absl::MutexLock lock(&mu_);
-    if (sessions_.size() > 64 && sessions_.size() > 2 * static_cast<size_t>(live_)) {
+    if (sessions_.size() > 64 &&
+        sessions_.size() > 2 * static_cast<size_t>(live_)) {
       std::vector<std::weak_ptr<Session>> alive;
       for (auto& w : sessions_) {
         if (!w.expired()) alive.push_back(std::move(w));
@@ -77,8 +81,9 @@ class SessionTracker {
   }
   bool WaitIdle(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(
-        absl::Condition(+[](int* n) { return *n == 0; }, &live_), timeout);
+    return mu_.AwaitWithTimeout(absl::Condition(
+                                    +[](int* n) { return *n == 0; }, &live_),
+                                timeout);
   }
 
  private:
@@ -90,7 +95,8 @@ class SessionTracker {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // Streaming API, run on the session's thread (see SessionStream).
-  void StreamBegin(int status, std::vector<std::pair<std::string, std::string>> headers) {
+  void StreamBegin(int status,
+                   std::vector<std::pair<std::string, std::string>> headers) {
     if (streaming_) return;
     streaming_ = true;
     keep_alive_ = false;
@@ -101,7 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
     SetStandardHeaders(stream_res_);
     stream_res_.keep_alive(false);
     stream_res_.chunked(true);
-    stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(stream_res_);
+    stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(
+        stream_res_);
     queue_.push_back({Pending::kHeader, "", nullptr});
     WatchForHangUp();
     Pump();
@@ -134,7 +141,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Session(tcp::socket socket, net::io_context& ioc, SessionTracker& tracker,
           const HttpServerOptions& options, const HttpServer::Handler& handler)
-      : live_(tracker), stream_(std::move(socket)), ioc_(ioc), options_(options),
+      : live_(tracker),
+        stream_(std::move(socket)),
+        ioc_(ioc),
+        options_(options),
         handler_(handler) {}
 
   net::io_context& ioc() { return ioc_; }
@@ -149,8 +159,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::Read, shared_from_this()));
+    net::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(&Session::Read, shared_from_this()));
   }
 
  private:
@@ -174,11 +185,12 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
       continue_ = {http::status::continue_, 11};
-      http::async_write(stream_, continue_,
-                        [self = shared_from_this(), read_body](beast::error_code ec, size_t) {
-                          if (ec) return self->Close();
-                          read_body();
-                        });
+      http::async_write(
+          stream_, continue_,
+          [self = shared_from_this(), read_body](beast::error_code ec, size_t) {
+            if (ec) return self->Close();
+            read_body();
+          });
       return;
     }
     read_body();
@@ -201,8 +213,9 @@ class Session : public std::enable_shared_from_this<Session> {
       r.body = transcode::ErrorBodyJson(
           too_big ? 8 : 3,
           too_big ? "request body too large"
-                  : header_too_big ? "request headers too large"
-                                   : absl::StrCat("malformed HTTP request: ", ec.message()),
+          : header_too_big
+              ? "request headers too large"
+              : absl::StrCat("malformed HTTP request: ", ec.message()),
           "", nullptr);
       r.SetHeader("content-type", "application/json");
       return Write(std::move(r));
@@ -251,8 +264,9 @@ class Session : public std::enable_shared_from_this<Session> {
                       field.name() == http::field::content_length)) {
         continue;
       }
-      request.headers.emplace_back(absl::AsciiStrToLower(ToStd(field.name_string())),
-                                   ToStd(field.value()));
+      request.headers.emplace_back(
+          absl::AsciiStrToLower(ToStd(field.name_string())),
+          ToStd(field.value()));
     }
     request.body = std::move(req.body());
     beast::error_code ignored;
@@ -264,11 +278,14 @@ class Session : public std::enable_shared_from_this<Session> {
     handler_(
         std::move(request),
         [self](HttpResponse response) {
-          net::post(self->ioc_, [self, response = std::move(response)]() mutable {
-            self->Write(std::move(response));
-          });
+          net::post(self->ioc_,
+                    [self, response = std::move(response)]() mutable {
+                      self->Write(std::move(response));
+                    });
         },
-        [self]() -> std::shared_ptr<ResponseStream> { return MakeSessionStream(self); });
+        [self]() -> std::shared_ptr<ResponseStream> {
+          return MakeSessionStream(self);
+        });
   }
 
   static HttpResponse TransportError(int status, int grpc_code,
@@ -320,8 +337,9 @@ class Session : public std::enable_shared_from_this<Session> {
       res_.prepare_payload();
     }
     stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
-    http::async_write(stream_, res_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    http::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   // HEAD: the header a GET would carry, Content-Length included, and no
@@ -369,7 +387,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // client hung up, so the backend call can be cancelled promptly.
   void WatchForHangUp() {
     stream_.socket().async_read_some(
-        net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t) {
+        net::buffer(scratch_),
+        [self = shared_from_this()](beast::error_code ec, size_t) {
           if (!ec) return self->WatchForHangUp();
           if (ec != net::error::operation_aborted) self->Gone();
         });
@@ -453,33 +472,39 @@ class Session : public std::enable_shared_from_this<Session> {
 // Hops every call onto the session's thread.
 class SessionStream : public ResponseStream {
  public:
-  explicit SessionStream(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+  explicit SessionStream(std::shared_ptr<Session> session)
+      : session_(std::move(session)) {}
 
-  void Begin(int status, std::vector<std::pair<std::string, std::string>> headers) override {
-    net::post(session_->ioc(), [s = session_, status, h = std::move(headers)]() mutable {
-      s->StreamBegin(status, std::move(h));
-    });
+  void Begin(
+      int status,
+      std::vector<std::pair<std::string, std::string>> headers) override {
+    net::post(session_->ioc(),
+              [s = session_, status, h = std::move(headers)]() mutable {
+                s->StreamBegin(status, std::move(h));
+              });
   }
   void Write(std::string chunk, std::function<void(bool)> on_sent) override {
-    net::post(session_->ioc(),
-              [s = session_, c = std::move(chunk), cb = std::move(on_sent)]() mutable {
-                s->StreamWrite(std::move(c), std::move(cb));
-              });
+    net::post(session_->ioc(), [s = session_, c = std::move(chunk),
+                                cb = std::move(on_sent)]() mutable {
+      s->StreamWrite(std::move(c), std::move(cb));
+    });
   }
   void End() override {
     net::post(session_->ioc(), [s = session_] { s->StreamEnd(); });
   }
   void OnClientGone(std::function<void()> callback) override {
-    net::post(session_->ioc(), [s = session_, cb = std::move(callback)]() mutable {
-      s->StreamOnGone(std::move(cb));
-    });
+    net::post(session_->ioc(),
+              [s = session_, cb = std::move(callback)]() mutable {
+                s->StreamOnGone(std::move(cb));
+              });
   }
 
  private:
   std::shared_ptr<Session> session_;
 };
 
-std::shared_ptr<ResponseStream> MakeSessionStream(std::shared_ptr<Session> session) {
+std::shared_ptr<ResponseStream> MakeSessionStream(
+    std::shared_ptr<Session> session) {
   return std::make_shared<SessionStream>(std::move(session));
 }
 
@@ -490,7 +515,9 @@ struct HttpServer::Impl {
   Handler handler;
   SessionTracker tracker;  // outlives the contexts (declared first)
   std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::vector<std::optional<net::executor_work_guard<net::io_context::executor_type>>> guards;
+  std::vector<
+      std::optional<net::executor_work_guard<net::io_context::executor_type>>>
+      guards;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   size_t next = 0;  // only touched on contexts[0]'s thread
@@ -506,10 +533,11 @@ struct HttpServer::Impl {
         beast::error_code assign_ec;
         tcp::socket moved(target);
         const auto protocol = socket.local_endpoint(assign_ec).protocol();
-        if (!assign_ec) moved.assign(protocol, socket.release(assign_ec), assign_ec);
+        if (!assign_ec)
+          moved.assign(protocol, socket.release(assign_ec), assign_ec);
         if (!assign_ec) {
-          auto session =
-              std::make_shared<Session>(std::move(moved), target, tracker, options, handler);
+          auto session = std::make_shared<Session>(std::move(moved), target,
+                                                   tracker, options, handler);
           tracker.Register(session);
           session->Start();
         }
@@ -529,8 +557,9 @@ HttpServer::~HttpServer() { Stop(); }
 
 absl::Status HttpServer::Start() {
   Impl& s = *impl_;
-  int n = s.options.threads > 0 ? s.options.threads
-                                : static_cast<int>(std::thread::hardware_concurrency());
+  int n = s.options.threads > 0
+              ? s.options.threads
+              : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) {
     s.contexts.push_back(std::make_unique<net::io_context>(1));
@@ -538,7 +567,9 @@ absl::Status HttpServer::Start() {
   }
   beast::error_code ec;
   auto address = net::ip::make_address(s.options.host, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad host ", s.options.host));
+  if (ec)
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad host ", s.options.host));
   s.acceptor = std::make_unique<tcp::acceptor>(*s.contexts[0]);
   tcp::endpoint endpoint(address, static_cast<unsigned short>(s.options.port));
   s.acceptor->open(endpoint.protocol(), ec);
@@ -546,8 +577,9 @@ absl::Status HttpServer::Start() {
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", s.options.host, ":",
-                                               s.options.port, ": ", ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", s.options.host, ":", s.options.port,
+                     ": ", ec.message()));
   }
   port_ = s.acceptor->local_endpoint().port();
   s.running = true;

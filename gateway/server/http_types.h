@@ -61,11 +61,12 @@ class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
   // Status line and headers; call once, before Write().
-  virtual void Begin(int status,
-                     std::vector<std::pair<std::string, std::string>> headers) = 0;
+  virtual void Begin(
+      int status, std::vector<std::pair<std::string, std::string>> headers) = 0;
   // Sends one chunk. `on_sent(ok)` runs once it is on the wire (or failed),
   // which lets the producer pace itself to the client.
-  virtual void Write(std::string chunk, std::function<void(bool ok)> on_sent) = 0;
+  virtual void Write(std::string chunk,
+                     std::function<void(bool ok)> on_sent) = 0;
   virtual void End() = 0;
   // `callback` runs once if the client disconnects before End().
   virtual void OnClientGone(std::function<void()> callback) = 0;

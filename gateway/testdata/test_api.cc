@@ -8,8 +8,9 @@ namespace fineprint::gateway::testing {
 
 std::string TestApiDescriptorSetPath() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
-  return absl::StrCat(srcdir != nullptr ? srcdir : ".",
-                      "/fineprint/gateway/testdata/transcode_test_descriptor_set.pb");
+  return absl::StrCat(
+      srcdir != nullptr ? srcdir : ".",
+      "/fineprint/gateway/testdata/transcode_test_descriptor_set.pb");
 }
 
 absl::StatusOr<std::shared_ptr<const api::ApiConfig>> LoadTestApi(

@@ -35,7 +35,8 @@ absl::Status ResolvePath(google::protobuf::Message* root,
 // naming `display_name` when the value does not parse.
 absl::Status SetFromString(google::protobuf::Message* message,
                            const google::protobuf::FieldDescriptor* field,
-                           absl::string_view value, absl::string_view display_name,
+                           absl::string_view value,
+                           absl::string_view display_name,
                            google::protobuf::util::TypeResolver* resolver,
                            const std::string* map_key = nullptr);
 

@@ -33,9 +33,9 @@ class Checker {
         ++col;
       }
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed JSON request body: ", what_, " at line ", line, ", column ", col,
-        " (byte ", pos_, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed JSON request body: ", what_, " at line ", line,
+                     ", column ", col, " (byte ", pos_, ")"));
   }
 
   bool Fail(const char* what) {
@@ -44,8 +44,8 @@ class Checker {
   }
   bool AtEnd() const { return pos_ >= s_.size(); }
   void SkipSpace() {
-    while (!AtEnd() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' ||
-                        s_[pos_] == '\r')) {
+    while (!AtEnd() && (s_[pos_] == ' ' || s_[pos_] == '\t' ||
+                        s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -53,13 +53,20 @@ class Checker {
   bool Value(int depth) {
     if (AtEnd()) return Fail("unexpected end of input, expected a value");
     switch (s_[pos_]) {
-      case '{': return Object(depth + 1);
-      case '[': return Array(depth + 1);
-      case '"': return String();
-      case 't': return Word("true");
-      case 'f': return Word("false");
-      case 'n': return Word("null");
-      default: return Number();
+      case '{':
+        return Object(depth + 1);
+      case '[':
+        return Array(depth + 1);
+      case '"':
+        return String();
+      case 't':
+        return Word("true");
+      case 'f':
+        return Word("false");
+      case 'n':
+        return Word("null");
+      default:
+        return Number();
     }
   }
 
@@ -114,7 +121,8 @@ class Checker {
         char e = s_[pos_];
         if (e == 'u') {
           for (int i = 1; i <= 4; ++i) {
-            if (pos_ + i >= s_.size() || !isxdigit(static_cast<unsigned char>(s_[pos_ + i]))) {
+            if (pos_ + i >= s_.size() ||
+                !isxdigit(static_cast<unsigned char>(s_[pos_ + i]))) {
               return Fail("invalid \\u escape");
             }
           }

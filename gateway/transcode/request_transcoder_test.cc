@@ -38,7 +38,8 @@ class RequestTranscoderTest : public ::testing::Test {
     parts.query = query;
     parts.body = body;
     parts.body_field = m.route->target.body;
-    absl::Status s = TranscodeRequest(parts, options, &config_->type_resolver(), msg.get());
+    absl::Status s =
+        TranscodeRequest(parts, options, &config_->type_resolver(), msg.get());
     if (!s.ok()) return s;
     ResponseOptions print;
     print.emit_unpopulated = false;
@@ -47,7 +48,8 @@ class RequestTranscoderTest : public ::testing::Test {
 
   void ExpectError(absl::StatusOr<std::string> r, absl::string_view fragment) {
     ASSERT_FALSE(r.ok()) << "accepted: " << *r;
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)
+        << r.status();
     EXPECT_NE(r.status().message().find(fragment), absl::string_view::npos)
         << r.status().message();
   }
@@ -73,9 +75,10 @@ TEST_F(RequestTranscoderTest, AdditionalBindingAndProtoNames) {
 }
 
 TEST_F(RequestTranscoderTest, RepeatedEnumsByNameOrNumberNestedAndMaps) {
-  auto r = Run("GET", "/v1/items",
-               "tags=a&tags=b+c&colors=RED&colors=2&ids=1&ids=2"
-               "&inner.name=n&inner.child.count=4&weights%5Bx%5D=1&weights[y]=2");
+  auto r =
+      Run("GET", "/v1/items",
+          "tags=a&tags=b+c&colors=RED&colors=2&ids=1&ids=2"
+          "&inner.name=n&inner.child.count=4&weights%5Bx%5D=1&weights[y]=2");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r,
             "{\"tags\":[\"a\",\"b c\"],\"colors\":[\"RED\",\"GREEN\"],"
@@ -96,8 +99,9 @@ TEST_F(RequestTranscoderTest, WellKnownTypesFromQuery) {
 }
 
 TEST_F(RequestTranscoderTest, BodyField) {
-  auto r = Run("POST", "/v1/shelves/s1/items", "requestId=r1",
-               R"({"displayName":"Lamp","size":"12","color":"RED","labels":{"k":"v"},
+  auto r =
+      Run("POST", "/v1/shelves/s1/items", "requestId=r1",
+          R"({"displayName":"Lamp","size":"12","color":"RED","labels":{"k":"v"},
                    "create_time":"2024-01-01T00:00:00Z","blob":"AQI="})");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r,
@@ -114,22 +118,26 @@ TEST_F(RequestTranscoderTest, NestedPathBindingIntoBodyField) {
                R"({"displayName":"New","name":"ignored"})");
   ASSERT_TRUE(r.ok()) << r.status();
   // The path wins over the body.
-  EXPECT_EQ(*r,
-            "{\"item\":{\"name\":\"shelves/s1/items/i1\",\"displayName\":\"New\"},"
-            "\"updateMask\":\"displayName\"}");
+  EXPECT_EQ(
+      *r,
+      "{\"item\":{\"name\":\"shelves/s1/items/i1\",\"displayName\":\"New\"},"
+      "\"updateMask\":\"displayName\"}");
 }
 
 TEST_F(RequestTranscoderTest, BodyStarAndCustomVerb) {
-  auto r = Run("POST", "/v1/shelves/s1/items/i1:act",
-               "", R"({"reason":"because","notes":["a","b"]})");
+  auto r = Run("POST", "/v1/shelves/s1/items/i1:act", "",
+               R"({"reason":"because","notes":["a","b"]})");
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(*r, "{\"name\":\"shelves/s1/items/i1\",\"reason\":\"because\","
-                "\"notes\":[\"a\",\"b\"]}");
+  EXPECT_EQ(*r,
+            "{\"name\":\"shelves/s1/items/i1\",\"reason\":\"because\","
+            "\"notes\":[\"a\",\"b\"]}");
   // With body "*" nothing is left for the query string.
   ExpectError(Run("POST", "/v1/shelves/s1/items/i1:act", "reason=x", "{}"),
               "request body carries every field");
   auto lenient = RequestOptions{.allow_unknown_query_params = true};
-  EXPECT_TRUE(Run("POST", "/v1/shelves/s1/items/i1:act", "reason=x", "{}", lenient).ok());
+  EXPECT_TRUE(
+      Run("POST", "/v1/shelves/s1/items/i1:act", "reason=x", "{}", lenient)
+          .ok());
 }
 
 TEST_F(RequestTranscoderTest, RepeatedBodyField) {
@@ -137,7 +145,8 @@ TEST_F(RequestTranscoderTest, RepeatedBodyField) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "{\"name\":\"shelves/s1/items/i1\",\"tags\":[\"x\",\"y\"]}");
   // The wrapper must not let a body smuggle in other fields.
-  ExpectError(Run("PUT", "/v1/shelves/s1/items/i1/tags", "", R"(["x"], "name": "evil")"),
+  ExpectError(Run("PUT", "/v1/shelves/s1/items/i1/tags", "",
+                  R"(["x"], "name": "evil")"),
               "unexpected data after the JSON value");
 }
 
@@ -154,7 +163,8 @@ TEST_F(RequestTranscoderTest, RejectsUnknownAndDuplicateQueryParams) {
   ExpectError(Run("GET", "/v1/items", "nope=1"), "no such field");
   ExpectError(Run("GET", "/v1/items", "inner.nope=1"), "no such field");
   ExpectError(Run("GET", "/v1/items", "pageSize=1&page_size=2"), "repeated");
-  ExpectError(Run("GET", "/v1/shelves/s1/items/i1", "name=x"), "bound by the URL path");
+  ExpectError(Run("GET", "/v1/shelves/s1/items/i1", "name=x"),
+              "bound by the URL path");
   ExpectError(Run("GET", "/v1/items", "inner=x"), "subfields");
   ExpectError(Run("GET", "/v1/items", "pageSize=abc"), "pageSize");
   ExpectError(Run("GET", "/v1/items", "pageSize=99999999999"), "pageSize");
@@ -171,16 +181,19 @@ TEST_F(RequestTranscoderTest, RejectsUnknownAndDuplicateQueryParams) {
 }
 
 TEST_F(RequestTranscoderTest, RejectsBadJson) {
-  ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"({"displayName": )"), "JSON");
+  ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"({"displayName": )"),
+              "JSON");
   ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"({"unknownField": 1})"),
               "unknownField");
-  ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"({"size": "x"})"), "JSON");
-  ExpectError(Run("POST", "/v1/shelves/s1/items", "", "{\"displayName\":\"\xff\"}"),
-              "UTF-8");
+  ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"({"size": "x"})"),
+              "JSON");
+  ExpectError(
+      Run("POST", "/v1/shelves/s1/items", "", "{\"displayName\":\"\xff\"}"),
+      "UTF-8");
   ExpectError(Run("POST", "/v1/shelves/s1/items", "", R"([1,2])"), "JSON");
   auto lenient = RequestOptions{.allow_unknown_json_fields = true};
-  auto r = Run("POST", "/v1/shelves/s1/items", "", R"({"unknownField":1,"size":"2"})",
-               lenient);
+  auto r = Run("POST", "/v1/shelves/s1/items", "",
+               R"({"unknownField":1,"size":"2"})", lenient);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "{\"parent\":\"shelves/s1\",\"item\":{\"size\":\"2\"}}");
   // An empty body sets nothing.

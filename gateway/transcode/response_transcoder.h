@@ -24,7 +24,8 @@ struct ResponseOptions {
 
 absl::StatusOr<std::string> TranscodeResponse(
     const google::protobuf::Message& response, absl::string_view response_body,
-    const ResponseOptions& options, google::protobuf::util::TypeResolver* resolver);
+    const ResponseOptions& options,
+    google::protobuf::util::TypeResolver* resolver);
 
 // The grpc-gateway / Envoy mapping of gRPC status codes to HTTP statuses.
 int HttpStatusFromGrpcCode(int grpc_code);

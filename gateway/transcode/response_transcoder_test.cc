@@ -36,9 +36,10 @@ TEST_F(ResponseTranscoderTest, WholeMessageEmitsDefaults) {
                    R"({"name":"a","size":"5","color":"RED"})");
   auto json = TranscodeResponse(*item, "", {}, &config_->type_resolver());
   ASSERT_TRUE(json.ok()) << json.status();
-  EXPECT_EQ(*json,
-            "{\"name\":\"a\",\"displayName\":\"\",\"size\":\"5\",\"color\":\"RED\","
-            "\"tags\":[],\"labels\":{},\"blob\":\"\"}");
+  EXPECT_EQ(
+      *json,
+      "{\"name\":\"a\",\"displayName\":\"\",\"size\":\"5\",\"color\":\"RED\","
+      "\"tags\":[],\"labels\":{},\"blob\":\"\"}");
   ResponseOptions sparse{.emit_unpopulated = false, .proto_field_names = true};
   auto item2 = Make("fineprint.gateway.test.v1.Item", R"({"displayName":"x"})");
   json = TranscodeResponse(*item2, "", sparse, &config_->type_resolver());
@@ -47,13 +48,16 @@ TEST_F(ResponseTranscoderTest, WholeMessageEmitsDefaults) {
 }
 
 TEST_F(ResponseTranscoderTest, ResponseBodyField) {
-  auto list = Make("fineprint.gateway.test.v1.ListItemsResponse",
-                   R"({"items":[{"name":"a"},{"name":"b"}],"nextPageToken":"t"})");
+  auto list =
+      Make("fineprint.gateway.test.v1.ListItemsResponse",
+           R"({"items":[{"name":"a"},{"name":"b"}],"nextPageToken":"t"})");
   ResponseOptions sparse{.emit_unpopulated = false};
-  auto json = TranscodeResponse(*list, "items", sparse, &config_->type_resolver());
+  auto json =
+      TranscodeResponse(*list, "items", sparse, &config_->type_resolver());
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_EQ(*json, "[{\"name\":\"a\"},{\"name\":\"b\"}]");
-  json = TranscodeResponse(*list, "next_page_token", sparse, &config_->type_resolver());
+  json = TranscodeResponse(*list, "next_page_token", sparse,
+                           &config_->type_resolver());
   EXPECT_EQ(*json, "\"t\"");
   auto empty = Make("fineprint.gateway.test.v1.ListItemsResponse", "{}");
   json = TranscodeResponse(*empty, "items", sparse, &config_->type_resolver());
@@ -65,21 +69,27 @@ TEST(StatusMappingTest, GrpcGatewayTable) {
       {0, 200},  {1, 499},  {2, 500},  {3, 400},  {4, 504},  {5, 404},
       {6, 409},  {7, 403},  {8, 429},  {9, 400},  {10, 409}, {11, 400},
       {12, 501}, {13, 500}, {14, 503}, {15, 500}, {16, 401}, {99, 500}};
-  for (auto [grpc, http] : table) EXPECT_EQ(HttpStatusFromGrpcCode(grpc), http) << grpc;
+  for (auto [grpc, http] : table)
+    EXPECT_EQ(HttpStatusFromGrpcCode(grpc), http) << grpc;
 }
 
 TEST_F(ResponseTranscoderTest, ErrorBodyKeepsDetails) {
   absl::Status error = status::InvalidArgument(
       "bad page size", {{"page_size", "must be positive"}}, "BAD_PAGE_SIZE");
   grpc::Status wire = status::ToGrpc(error);
-  std::string body = ErrorBodyJson(wire.error_code(), wire.error_message(),
-                                   wire.error_details(), &config_->type_resolver());
+  std::string body =
+      ErrorBodyJson(wire.error_code(), wire.error_message(),
+                    wire.error_details(), &config_->type_resolver());
   EXPECT_NE(body.find("\"code\":3"), std::string::npos) << body;
-  EXPECT_NE(body.find("\"message\":\"bad page size\""), std::string::npos) << body;
-  EXPECT_NE(body.find("\"@type\":\"type.googleapis.com/google.rpc.BadRequest\""),
-            std::string::npos) << body;
+  EXPECT_NE(body.find("\"message\":\"bad page size\""), std::string::npos)
+      << body;
+  EXPECT_NE(
+      body.find("\"@type\":\"type.googleapis.com/google.rpc.BadRequest\""),
+      std::string::npos)
+      << body;
   EXPECT_NE(body.find("\"field\":\"page_size\""), std::string::npos) << body;
-  EXPECT_NE(body.find("\"reason\":\"BAD_PAGE_SIZE\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"reason\":\"BAD_PAGE_SIZE\""), std::string::npos)
+      << body;
   // Parses back as a google.rpc.Status.
   google::rpc::Status parsed;
   // (Any details need the pool's resolver; check the envelope only.)

@@ -11,8 +11,9 @@ ABSL_FLAG(absl::Duration, result_cache_ttl, absl::Hours(24),
 ABSL_FLAG(int, max_attempts, 3, "Attempts per job before it is DEAD.");
 ABSL_FLAG(absl::Duration, aging_step, absl::Seconds(30),
           "Waiting this long raises a job's effective priority by one.");
-ABSL_FLAG(absl::Duration, job_lease, absl::Seconds(15),
-          "Lease of a running job; an unrenewed lease lets another worker take it.");
+ABSL_FLAG(
+    absl::Duration, job_lease, absl::Seconds(15),
+    "Lease of a running job; an unrenewed lease lets another worker take it.");
 ABSL_FLAG(absl::Duration, retry_backoff, absl::Seconds(1),
           "Wait before the first retry; doubles per attempt.");
 ABSL_FLAG(std::string, analyzer_backend, "",
@@ -41,7 +42,8 @@ AnalysisDomainOptions AnalysisDomainOptionsFromFlags() {
   options.backend.deadline = absl::GetFlag(FLAGS_analyzer_backend_deadline);
   options.backend.breaker.failure_threshold =
       absl::GetFlag(FLAGS_analyzer_backend_failure_threshold);
-  options.backend.breaker.cool_down = absl::GetFlag(FLAGS_analyzer_backend_cool_down);
+  options.backend.breaker.cool_down =
+      absl::GetFlag(FLAGS_analyzer_backend_cool_down);
   return options;
 }
 

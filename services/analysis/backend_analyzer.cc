@@ -15,20 +15,23 @@ metrics::Registry& RegistryOf(const BackendOptions& options) {
 
 }  // namespace
 
-BackendAnalyzer::BackendAnalyzer(std::shared_ptr<v1::Analyzer::StubInterface> stub,
-                                 AnalyzeFn fallback, BackendOptions options)
+BackendAnalyzer::BackendAnalyzer(
+    std::shared_ptr<v1::Analyzer::StubInterface> stub, AnalyzeFn fallback,
+    BackendOptions options)
     : stub_(std::move(stub)),
       fallback_(std::move(fallback)),
       options_(options),
       breaker_(options.breaker),
       degraded_(RegistryOf(options).GetCounter(
           "fineprint_analysis_degraded_total",
-          "Analyses that used the built-in analyser because the backend failed.")),
+          "Analyses that used the built-in analyser because the backend "
+          "failed.")),
       backend_errors_(RegistryOf(options).GetCounter(
           "fineprint_analysis_backend_errors_total",
           "Failed or too slow calls to the external analyser.")) {}
 
-absl::StatusOr<v1::Analysis> BackendAnalyzer::CallBackend(const ClaimedJob& job) {
+absl::StatusOr<v1::Analysis> BackendAnalyzer::CallBackend(
+    const ClaimedJob& job) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(options_.deadline));
@@ -58,8 +61,8 @@ absl::StatusOr<v1::Analysis> BackendAnalyzer::CallBackend(const ClaimedJob& job)
   return analysis;
 }
 
-absl::StatusOr<v1::Analysis> BackendAnalyzer::Analyze(const ClaimedJob& job,
-                                                      const ProgressFn& progress) {
+absl::StatusOr<v1::Analysis> BackendAnalyzer::Analyze(
+    const ClaimedJob& job, const ProgressFn& progress) {
   if (breaker_.Allow()) {
     if (!progress(0, "")) return absl::CancelledError("stopped");
     absl::StatusOr<v1::Analysis> result = CallBackend(job);

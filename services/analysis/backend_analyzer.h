@@ -11,9 +11,9 @@
 
 #include "absl/time/time.h"
 #include "fineprint/analysis/v1/analyzer.grpc.pb.h"
-#include "services/runtime/resilience/circuit_breaker.h"
 #include "services/analysis/worker_pool.h"
 #include "services/runtime/metrics/metrics.h"
+#include "services/runtime/resilience/circuit_breaker.h"
 
 namespace fineprint::analysis {
 
@@ -25,10 +25,11 @@ struct BackendOptions {
 
 class BackendAnalyzer {
  public:
-  BackendAnalyzer(std::shared_ptr<v1::Analyzer::StubInterface> stub, AnalyzeFn fallback,
-                  BackendOptions options);
+  BackendAnalyzer(std::shared_ptr<v1::Analyzer::StubInterface> stub,
+                  AnalyzeFn fallback, BackendOptions options);
 
-  absl::StatusOr<v1::Analysis> Analyze(const ClaimedJob& job, const ProgressFn& progress);
+  absl::StatusOr<v1::Analysis> Analyze(const ClaimedJob& job,
+                                       const ProgressFn& progress);
   // Binds this object (which must outlive the function).
   AnalyzeFn AsAnalyzeFn();
 

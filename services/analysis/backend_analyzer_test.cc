@@ -47,19 +47,23 @@ class BackendAnalyzerTest : public ::testing::Test {
   void SetUp() override {
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
     builder.RegisterService(&backend_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    auto stub = v1::Analyzer::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    auto stub = v1::Analyzer::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
     BackendOptions options;
     options.deadline = absl::Milliseconds(100);
-    options.breaker = {/*failure_threshold=*/2, /*cool_down=*/absl::Milliseconds(300)};
+    options.breaker = {/*failure_threshold=*/2,
+                       /*cool_down=*/absl::Milliseconds(300)};
     options.metrics = &registry_;
     analyzer_ = std::make_unique<BackendAnalyzer>(
         std::move(stub),
-        [this](const ClaimedJob&, const ProgressFn& progress) -> absl::StatusOr<v1::Analysis> {
+        [this](const ClaimedJob&,
+               const ProgressFn& progress) -> absl::StatusOr<v1::Analysis> {
           fallback_calls_++;
           progress(100, "");
           v1::Analysis a;
@@ -73,10 +77,12 @@ class BackendAnalyzerTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   absl::StatusOr<v1::Analysis> Run() {
-    return analyzer_->Analyze(job_, [](int, absl::string_view) { return true; });
+    return analyzer_->Analyze(job_,
+                              [](int, absl::string_view) { return true; });
   }
   double Degraded() {
-    return registry_.GetCounter("fineprint_analysis_degraded_total", "").Value();
+    return registry_.GetCounter("fineprint_analysis_degraded_total", "")
+        .Value();
   }
 
   FakeBackend backend_;

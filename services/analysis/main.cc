@@ -5,7 +5,10 @@
 
 int main(int argc, char** argv) {
   using namespace fineprint;  // NOLINT(build/namespaces): main only
-  return service::Main(argc, argv, analysis::Declaration(), [](service::ServiceKit& kit) {
-    return analysis::Assemble(kit, analysis::AnalysisDomainOptionsFromFlags()).status();
-  });
+  return service::Main(
+      argc, argv, analysis::Declaration(), [](service::ServiceKit& kit) {
+        return analysis::Assemble(kit,
+                                  analysis::AnalysisDomainOptionsFromFlags())
+            .status();
+      });
 }

@@ -22,7 +22,8 @@ TEST(CompletedEvent, CountsCategoriesAndKeepsTheTopFive) {
     f->set_category(i < 4 ? v1::BINDING_ARBITRATION : v1::NO_REFUNDS);
     f->set_start_offset(i);
   }
-  events::v1::AnalysisCompleted e = CompletedEvent(a, "orgs/o", v1::EULA, "T", true);
+  events::v1::AnalysisCompleted e =
+      CompletedEvent(a, "orgs/o", v1::EULA, "T", true);
   EXPECT_EQ(e.job(), "orgs/o/jobs/j");
   EXPECT_EQ(e.finding_count(), 7);
   EXPECT_EQ(e.top_findings_size(), 5);

@@ -5,16 +5,18 @@
 namespace fineprint::analysis {
 
 AnalyzeFn RuleEngineAnalyzeFn(const Analyzer* analyzer) {
-  return [analyzer](const ClaimedJob& job,
-                    const ProgressFn& progress) -> absl::StatusOr<v1::Analysis> {
-    AnalyzeOptions options;
-    options.progress = progress;
-    absl::StatusOr<AnalysisResult> result = analyzer->Analyze(job.text, options);
-    if (!result.ok()) return result.status();
-    v1::Analysis analysis;
-    ToProto(*result, &analysis);
-    return analysis;
-  };
+  return
+      [analyzer](const ClaimedJob& job,
+                 const ProgressFn& progress) -> absl::StatusOr<v1::Analysis> {
+        AnalyzeOptions options;
+        options.progress = progress;
+        absl::StatusOr<AnalysisResult> result =
+            analyzer->Analyze(job.text, options);
+        if (!result.ok()) return result.status();
+        v1::Analysis analysis;
+        ToProto(*result, &analysis);
+        return analysis;
+      };
 }
 
 }  // namespace fineprint::analysis

@@ -16,16 +16,17 @@ absl::Status Assemble(service::ServiceKit& kit, IdentityConfig config) {
   auto* service =
       kit.Own(std::make_unique<IdentityServiceImpl>(&kit.pool(), keys, config));
   // Identity verifies its own tokens and keys locally.
-  kit.UseAuthenticator(
-      kit.Own(std::make_unique<auth::Authenticator>(keys, service, kit.revocations())));
+  kit.UseAuthenticator(kit.Own(
+      std::make_unique<auth::Authenticator>(keys, service, kit.revocations())));
   return kit.Serve(service, v1::IdentityService::service_full_name());
 }
 
 absl::StatusOr<std::unique_ptr<IdentityApp>> IdentityApp::Start(
     IdentityAppOptions options) {
   IdentityConfig config = options.config;
-  FP_ASSIGN_OR_RETURN(std::unique_ptr<service::ServiceKit> kit,
-                      service::ServiceKit::Open(Declaration(), std::move(options)));
+  FP_ASSIGN_OR_RETURN(
+      std::unique_ptr<service::ServiceKit> kit,
+      service::ServiceKit::Open(Declaration(), std::move(options)));
   FP_RETURN_IF_ERROR(Assemble(*kit, config));
   FP_RETURN_IF_ERROR(kit->Start());
   return std::unique_ptr<IdentityApp>(new IdentityApp(std::move(kit)));

@@ -26,7 +26,8 @@ struct IdentityAppOptions : service::KitOptions {
 // The assembled and started service, for tests and benchmarks.
 class IdentityApp {
  public:
-  static absl::StatusOr<std::unique_ptr<IdentityApp>> Start(IdentityAppOptions options);
+  static absl::StatusOr<std::unique_ptr<IdentityApp>> Start(
+      IdentityAppOptions options);
 
   std::string grpc_target() const { return kit_->host().grpc_target(); }
   int admin_port() const { return kit_->host().admin_port(); }
@@ -35,7 +36,8 @@ class IdentityApp {
   void Shutdown() { kit_->Shutdown(); }
 
  private:
-  explicit IdentityApp(std::unique_ptr<service::ServiceKit> kit) : kit_(std::move(kit)) {}
+  explicit IdentityApp(std::unique_ptr<service::ServiceKit> kit)
+      : kit_(std::move(kit)) {}
   std::unique_ptr<service::ServiceKit> kit_;
 };
 

@@ -39,7 +39,8 @@ class IdentityServiceImpl final
     : public fineprint::identity::v1::IdentityService::Service,
       public auth::ApiKeyVerifier {
  public:
-  IdentityServiceImpl(db::Pool* pool, SigningKeyStore* keys, IdentityConfig config);
+  IdentityServiceImpl(db::Pool* pool, SigningKeyStore* keys,
+                      IdentityConfig config);
 
   // auth::ApiKeyVerifier, for identity's own call guard.
   absl::StatusOr<auth::Principal> Verify(absl::string_view api_key) override;
@@ -49,16 +50,20 @@ class IdentityServiceImpl final
                       v1::SignUpResponse*) override;
   grpc::Status Login(grpc::ServerContext*, const v1::LoginRequest*,
                      v1::AuthTokens*) override;
-  grpc::Status RefreshToken(grpc::ServerContext*, const v1::RefreshTokenRequest*,
+  grpc::Status RefreshToken(grpc::ServerContext*,
+                            const v1::RefreshTokenRequest*,
                             v1::AuthTokens*) override;
   grpc::Status Logout(grpc::ServerContext*, const v1::LogoutRequest*,
                       google::protobuf::Empty*) override;
-  grpc::Status GetPublicKeySet(grpc::ServerContext*, const v1::GetPublicKeySetRequest*,
+  grpc::Status GetPublicKeySet(grpc::ServerContext*,
+                               const v1::GetPublicKeySetRequest*,
                                v1::PublicKeySet*) override;
 
   // directory.cc
-  grpc::Status GetMe(grpc::ServerContext*, const v1::GetMeRequest*, v1::Me*) override;
-  grpc::Status GetOrganization(grpc::ServerContext*, const v1::GetOrganizationRequest*,
+  grpc::Status GetMe(grpc::ServerContext*, const v1::GetMeRequest*,
+                     v1::Me*) override;
+  grpc::Status GetOrganization(grpc::ServerContext*,
+                               const v1::GetOrganizationRequest*,
                                v1::Organization*) override;
   grpc::Status ChangePlan(grpc::ServerContext*, const v1::ChangePlanRequest*,
                           v1::Organization*) override;
@@ -74,13 +79,16 @@ class IdentityServiceImpl final
                           google::protobuf::Empty*) override;
 
   // api_keys.cc
-  grpc::Status CreateApiKey(grpc::ServerContext*, const v1::CreateApiKeyRequest*,
+  grpc::Status CreateApiKey(grpc::ServerContext*,
+                            const v1::CreateApiKeyRequest*,
                             v1::CreateApiKeyResponse*) override;
   grpc::Status ListApiKeys(grpc::ServerContext*, const v1::ListApiKeysRequest*,
                            v1::ListApiKeysResponse*) override;
-  grpc::Status RevokeApiKey(grpc::ServerContext*, const v1::RevokeApiKeyRequest*,
+  grpc::Status RevokeApiKey(grpc::ServerContext*,
+                            const v1::RevokeApiKeyRequest*,
                             v1::ApiKey*) override;
-  grpc::Status VerifyApiKey(grpc::ServerContext*, const v1::VerifyApiKeyRequest*,
+  grpc::Status VerifyApiKey(grpc::ServerContext*,
+                            const v1::VerifyApiKeyRequest*,
                             v1::Principal*) override;
 
  private:
@@ -95,9 +103,11 @@ class IdentityServiceImpl final
 
   absl::Status DoSignUp(const v1::SignUpRequest& req, v1::SignUpResponse* resp);
   absl::Status DoLogin(const v1::LoginRequest& req, v1::AuthTokens* resp);
-  absl::Status DoRefresh(const v1::RefreshTokenRequest& req, v1::AuthTokens* resp);
+  absl::Status DoRefresh(const v1::RefreshTokenRequest& req,
+                         v1::AuthTokens* resp);
   absl::Status DoLogout(const v1::LogoutRequest& req);
-  absl::Status DoChangePlan(const v1::ChangePlanRequest& req, v1::Organization* resp);
+  absl::Status DoChangePlan(const v1::ChangePlanRequest& req,
+                            v1::Organization* resp);
   absl::Status DoCreateUser(const v1::CreateUserRequest& req, v1::User* resp);
   absl::Status DoListUsers(const v1::ListUsersRequest& req,
                            v1::ListUsersResponse* resp);
@@ -107,10 +117,11 @@ class IdentityServiceImpl final
                               v1::CreateApiKeyResponse* resp);
   absl::Status DoListApiKeys(const v1::ListApiKeysRequest& req,
                              v1::ListApiKeysResponse* resp);
-  absl::Status DoRevokeApiKey(const v1::RevokeApiKeyRequest& req, v1::ApiKey* resp);
+  absl::Status DoRevokeApiKey(const v1::RevokeApiKeyRequest& req,
+                              v1::ApiKey* resp);
   // Verify, also returning the key's expiry (nullopt: none) when asked.
-  absl::StatusOr<auth::Principal> VerifyKey(absl::string_view api_key,
-                                            std::optional<absl::Time>* expire_time);
+  absl::StatusOr<auth::Principal> VerifyKey(
+      absl::string_view api_key, std::optional<absl::Time>* expire_time);
 
   // Login throttle (accounts.cc).
   absl::Status CheckNotLocked(absl::string_view email);

@@ -8,9 +8,10 @@ ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15),
 
 int main(int argc, char** argv) {
   using namespace fineprint;  // NOLINT(build/namespaces): main only
-  return service::Main(argc, argv, identity::Declaration(), [](service::ServiceKit& kit) {
-    identity::IdentityConfig config;
-    config.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
-    return identity::Assemble(kit, config);
-  });
+  return service::Main(
+      argc, argv, identity::Declaration(), [](service::ServiceKit& kit) {
+        identity::IdentityConfig config;
+        config.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
+        return identity::Assemble(kit, config);
+      });
 }

@@ -7,10 +7,12 @@
 namespace fineprint::identity {
 
 PasswordCost PasswordCost::Interactive() {
-  return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+  return {crypto_pwhash_OPSLIMIT_INTERACTIVE,
+          crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
 
-absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) const {
+absl::StatusOr<std::string> PasswordHasher::Hash(
+    absl::string_view password) const {
   if (sodium_init() < 0) std::abort();
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(),

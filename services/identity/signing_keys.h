@@ -39,7 +39,8 @@ class SigningKeyStore : public auth::PublicKeyResolver {
 
   db::Pool* const pool_;
   mutable absl::Mutex mu_;
-  std::map<std::string, auth::SigningKey, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, auth::SigningKey, std::less<>> keys_
+      ABSL_GUARDED_BY(mu_);
   std::string active_kid_ ABSL_GUARDED_BY(mu_);
   absl::Time last_reload_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };

@@ -69,14 +69,15 @@ absl::StatusOr<std::optional<OrgRecord>> GetOrg(db::Executor& db,
                                                 absl::string_view org_id,
                                                 bool for_update = false);
 absl::Status InsertOrg(db::Executor& db, OrgRecord& org);
-absl::Status UpdatePlan(db::Executor& db, OrgRecord& org, absl::string_view plan);
+absl::Status UpdatePlan(db::Executor& db, OrgRecord& org,
+                        absl::string_view plan);
 
 absl::StatusOr<std::optional<UserRecord>> GetUser(db::Executor& db,
                                                   absl::string_view org_id,
                                                   absl::string_view user_id,
                                                   bool for_update = false);
-absl::StatusOr<std::optional<UserRecord>> FindUserByEmail(db::Executor& db,
-                                                          absl::string_view email);
+absl::StatusOr<std::optional<UserRecord>> FindUserByEmail(
+    db::Executor& db, absl::string_view email);
 absl::Status InsertUser(db::Executor& db, UserRecord& user);
 // Writes display_name, email and role; bumps the version.
 absl::Status UpdateUser(db::Executor& db, UserRecord& user);

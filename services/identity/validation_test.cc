@@ -15,7 +15,8 @@ std::string Email(absl::string_view in, bool* ok) {
 
 TEST(EmailTest, AcceptsAndNormalizes) {
   bool ok;
-  EXPECT_EQ(Email("Alice.Smith+tos@Example.COM", &ok), "alice.smith+tos@example.com");
+  EXPECT_EQ(Email("Alice.Smith+tos@Example.COM", &ok),
+            "alice.smith+tos@example.com");
   EXPECT_TRUE(ok);
   Email("o'neil@sub.example.co.uk", &ok);
   EXPECT_TRUE(ok);

@@ -47,7 +47,8 @@ constexpr char kTopic[] = "fineprint.identity.user.v1";
 
 google::protobuf::StringValue Payload(int64_t i) {
   google::protobuf::StringValue v;
-  v.set_value(absl::StrCat("benchmark event payload #", i, std::string(120, 'x')));
+  v.set_value(
+      absl::StrCat("benchmark event payload #", i, std::string(120, 'x')));
   return v;
 }
 
@@ -67,13 +68,14 @@ int64_t Write(db::Pool& pool, int writers, absl::Duration duration, int rate,
       absl::Time next = absl::Now();
       for (int64_t i = 0; absl::Now() < end; ++i) {
         std::string id;
-        absl::Status s = db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
-          auto appended = writer.AppendToAggregate(tx, "user", absl::StrCat("agg-", t, "-", i % 50),
-                                        Payload(i));
-          if (!appended.ok()) return appended.status();
-          id = *appended;
-          return absl::OkStatus();
-        });
+        absl::Status s =
+            db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
+              auto appended = writer.AppendToAggregate(
+                  tx, "user", absl::StrCat("agg-", t, "-", i % 50), Payload(i));
+              if (!appended.ok()) return appended.status();
+              id = *appended;
+              return absl::OkStatus();
+            });
         if (s.ok()) {
           ++n;
           on_commit(id);
@@ -91,14 +93,15 @@ int64_t Write(db::Pool& pool, int writers, absl::Duration duration, int rate,
 
 absl::StatusOr<int64_t> Count(db::Pool& pool, absl::string_view sql) {
   int64_t v = 0;
-  absl::Status s = db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
-    auto r = tx.Execute(sql);
-    if (!r.ok()) return r.status();
-    auto x = (*r)[0].GetInt64(0);
-    if (!x.ok()) return x.status();
-    v = *x;
-    return absl::OkStatus();
-  });
+  absl::Status s =
+      db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
+        auto r = tx.Execute(sql);
+        if (!r.ok()) return r.status();
+        auto x = (*r)[0].GetInt64(0);
+        if (!x.ok()) return x.status();
+        v = *x;
+        return absl::OkStatus();
+      });
   if (!s.ok()) return s;
   return v;
 }
@@ -115,31 +118,43 @@ int Main() {
   const int writers = absl::GetFlag(FLAGS_writers);
 
   testing::PostgresServerOptions pg_options;
-  pg_options.settings = {"fsync=on", "synchronous_commit=on", "full_page_writes=on"};
+  pg_options.settings = {"fsync=on", "synchronous_commit=on",
+                         "full_page_writes=on"};
   auto pg = testing::PostgresServer::Start(pg_options);
-  if (!pg.ok()) return std::fprintf(stderr, "%s\n", pg.status().ToString().c_str()), 1;
+  if (!pg.ok())
+    return std::fprintf(stderr, "%s\n", pg.status().ToString().c_str()), 1;
   testing::KafkaBroker broker;
   auto bootstrap = broker.Start();
-  if (!bootstrap.ok()) return std::fprintf(stderr, "%s\n", bootstrap.status().ToString().c_str()), 1;
+  if (!bootstrap.ok())
+    return std::fprintf(stderr, "%s\n", bootstrap.status().ToString().c_str()),
+           1;
   auto topics = events::LoadDeclaredTopics();
-  if (!events::EnsureTopics(*bootstrap, *topics, absl::Seconds(30)).ok()) return 1;
+  if (!events::EnsureTopics(*bootstrap, *topics, absl::Seconds(30)).ok())
+    return 1;
 
   db::PoolOptions options;
   options.dsn = *(*pg)->CreateDatabase("bench");
   options.max_connections = writers + 4;
   options.search_path = "bench";
   auto pool = db::NewPgPool(options);
-  if (!pool.ok() || !db::Migrate(**pool, "bench", migrations::OutboxMigrations()).ok()) return 1;
+  if (!pool.ok() ||
+      !db::Migrate(**pool, "bench", migrations::OutboxMigrations()).ok())
+    return 1;
 
-  std::printf("event bus benchmark: %d writers, %d s phases, durable PostgreSQL, 1 broker\n",
-              writers, absl::GetFlag(FLAGS_seconds));
+  std::printf(
+      "event bus benchmark: %d writers, %d s phases, durable PostgreSQL, 1 "
+      "broker\n",
+      writers, absl::GetFlag(FLAGS_seconds));
 
   // Baseline 1: outbox INSERT rate, nobody publishing.
   absl::Time t0 = absl::Now();
-  const int64_t inserted = Write(**pool, writers, phase, 0, [](const std::string&) {});
+  const int64_t inserted =
+      Write(**pool, writers, phase, 0, [](const std::string&) {});
   const double insert_rate = inserted / absl::ToDoubleSeconds(absl::Now() - t0);
   std::printf("baseline outbox INSERT        %9.0f events/s\n", insert_rate);
-  (void)Count(**pool, "WITH d AS (DELETE FROM outbox RETURNING 1) SELECT count(*) FROM d");
+  (void)Count(
+      **pool,
+      "WITH d AS (DELETE FROM outbox RETURNING 1) SELECT count(*) FROM d");
 
   // Baseline 2: raw producer rate.
   auto publisher = events::KafkaPublisher::Create(*bootstrap, "bench-raw");
@@ -162,9 +177,12 @@ int Main() {
     if (!ok.ok()) return 1;
     for (bool b : *ok) produced += b;
   }
-  const double produce_rate = produced / absl::ToDoubleSeconds(absl::Now() - t0);
-  std::printf("baseline librdkafka produce   %9.0f events/s  (batches of 500, acks=all)\n",
-              produce_rate);
+  const double produce_rate =
+      produced / absl::ToDoubleSeconds(absl::Now() - t0);
+  std::printf(
+      "baseline librdkafka produce   %9.0f events/s  (batches of 500, "
+      "acks=all)\n",
+      produce_rate);
   publisher->reset();
 
   // Throughput: writers at full speed, relay in-process, until drained.
@@ -173,14 +191,18 @@ int Main() {
   auto relay = events::StartKafkaRelay(pool->get(), *bootstrap, relay_options);
   if (!relay.ok()) return 1;
   t0 = absl::Now();
-  const int64_t written = Write(**pool, writers, phase, 0, [](const std::string&) {});
-  while (*Count(**pool, "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0) {
+  const int64_t written =
+      Write(**pool, writers, phase, 0, [](const std::string&) {});
+  while (*Count(**pool,
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   const double through = written / absl::ToDoubleSeconds(absl::Now() - t0);
   const double lower = std::min(insert_rate, produce_rate);
-  std::printf("outbox -> relay -> broker     %9.0f events/s  (%lld events, until all acknowledged)\n",
-              through, static_cast<long long>(written));
+  std::printf(
+      "outbox -> relay -> broker     %9.0f events/s  (%lld events, until all "
+      "acknowledged)\n",
+      through, static_cast<long long>(written));
 
   // Latency at a paced rate: commit returned -> record consumed.
   absl::Mutex mu;
@@ -190,14 +212,16 @@ int Main() {
   std::thread consumer([&] {
     char err[256];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap->c_str(), err, sizeof(err));
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap->c_str(), err,
+                      sizeof(err));
     rd_kafka_conf_set(conf, "group.id", "bench-latency", err, sizeof(err));
     rd_kafka_conf_set(conf, "auto.offset.reset", "latest", err, sizeof(err));
     rd_kafka_conf_set(conf, "fetch.wait.max.ms", "5", err, sizeof(err));
     rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "5", err, sizeof(err));
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(list, kTopic, RD_KAFKA_PARTITION_UA);
     rd_kafka_subscribe(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
@@ -210,7 +234,8 @@ int Main() {
       size_t size;
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
           rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          rd_kafka_header_get_last(hdrs, "ce_id", &v, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          rd_kafka_header_get_last(hdrs, "ce_id", &v, &size) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
         std::string id(static_cast<const char*>(v), size);
         absl::MutexLock lock(&mu);
         auto it = committed_at.find(id);
@@ -226,10 +251,11 @@ int Main() {
   });
   absl::SleepFor(absl::Seconds(5));  // group join and partition assignment
   const int rate = absl::GetFlag(FLAGS_latency_rate);
-  const int64_t paced = Write(**pool, writers, phase, rate, [&](const std::string& id) {
-    absl::MutexLock lock(&mu);
-    committed_at[id] = absl::Now();
-  });
+  const int64_t paced =
+      Write(**pool, writers, phase, rate, [&](const std::string& id) {
+        absl::MutexLock lock(&mu);
+        committed_at[id] = absl::Now();
+      });
   absl::SleepFor(absl::Seconds(2));
   stop = true;
   consumer.join();
@@ -242,11 +268,16 @@ int Main() {
     p50 = Percentile(latencies_ms, 0.5);
     p99 = Percentile(latencies_ms, 0.99);
   }
-  std::printf("commit-to-consume at %d/s     p50 %.2f ms  p99 %.2f ms  (%zu of %lld events measured)\n",
-              rate, p50, p99, measured, static_cast<long long>(paced));
-  std::printf("ratio throughput / lower baseline  %.2f  (target >= 0.50)\n", through / lower);
-  std::printf("ratio throughput / INSERT baseline %.2f\n", through / insert_rate);
-  std::printf("ratio throughput / produce baseline %.2f\n", through / produce_rate);
+  std::printf(
+      "commit-to-consume at %d/s     p50 %.2f ms  p99 %.2f ms  (%zu of %lld "
+      "events measured)\n",
+      rate, p50, p99, measured, static_cast<long long>(paced));
+  std::printf("ratio throughput / lower baseline  %.2f  (target >= 0.50)\n",
+              through / lower);
+  std::printf("ratio throughput / INSERT baseline %.2f\n",
+              through / insert_rate);
+  std::printf("ratio throughput / produce baseline %.2f\n",
+              through / produce_rate);
   std::printf("p99 commit-to-consume %.2f ms  (target <= 20 ms)\n", p99);
   return 0;
 }

@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // distinct connections
-    stubs.push_back(v1::IdentityService::NewStub(grpc::CreateCustomChannel(
-        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+    stubs.push_back(v1::IdentityService::NewStub(
+        grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
+                                  grpc::InsecureChannelCredentials(), args)));
   }
   const bool get_me = absl::GetFlag(FLAGS_method) == "GetMe";
   const std::string auth = absl::StrCat("Bearer ", absl::GetFlag(FLAGS_token));
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
       auto& stub = *stubs[t % stubs.size()];
       while (absl::Now() < end) {
         grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
         const absl::Time s = absl::Now();
         grpc::Status status;
         if (get_me) {

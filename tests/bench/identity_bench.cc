@@ -66,14 +66,17 @@ Phase Run(int clients, absl::Duration duration, Op op) {
   p.ok = ok;
   p.failed = failed;
   p.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  for (auto& l : lat) p.latencies_ms.insert(p.latencies_ms.end(), l.begin(), l.end());
+  for (auto& l : lat)
+    p.latencies_ms.insert(p.latencies_ms.end(), l.begin(), l.end());
   return p;
 }
 
 void Report(const char* name, Phase& p) {
-  std::printf("%-22s %8.1f ops/s   p50 %7.1f ms   p99 %7.1f ms   (%lld ok, %lld failed)\n",
-              name, p.rate(), p.percentile(0.5), p.percentile(0.99),
-              static_cast<long long>(p.ok), static_cast<long long>(p.failed));
+  std::printf(
+      "%-22s %8.1f ops/s   p50 %7.1f ms   p99 %7.1f ms   (%lld ok, %lld "
+      "failed)\n",
+      name, p.rate(), p.percentile(0.5), p.percentile(0.99),
+      static_cast<long long>(p.ok), static_cast<long long>(p.failed));
 }
 
 int Main() {
@@ -97,12 +100,14 @@ int Main() {
     std::fprintf(stderr, "identity: %s\n", app.status().ToString().c_str());
     return 1;
   }
-  auto channel = grpc::CreateChannel((*app)->grpc_target(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel((*app)->grpc_target(),
+                                     grpc::InsecureChannelCredentials());
   auto stub = v1::IdentityService::NewStub(channel);
   const std::string password = "correct horse battery staple";
 
-  std::printf("identity benchmark: %d clients, %d s per phase, argon2id INTERACTIVE\n",
-              clients, absl::GetFlag(FLAGS_seconds));
+  std::printf(
+      "identity benchmark: %d clients, %d s per phase, argon2id INTERACTIVE\n",
+      clients, absl::GetFlag(FLAGS_seconds));
 
   // Baseline: the password hash alone, same threads, no RPC, no database.
   identity::PasswordHasher hasher(identity::PasswordCost::Interactive());
@@ -139,7 +144,8 @@ int Main() {
   });
   Report("Login", login);
 
-  std::printf("ratio SignUp/baseline   %.2f\n", signup.rate() / baseline.rate());
+  std::printf("ratio SignUp/baseline   %.2f\n",
+              signup.rate() / baseline.rate());
   std::printf("ratio Login/baseline    %.2f\n", login.rate() / baseline.rate());
   return signup.failed + login.failed == 0 ? 0 : 1;
 }

@@ -38,8 +38,10 @@ class EffectHandler : public events::EventHandler {
       }
     }
     return tx
-        .Execute("INSERT INTO effects (event_id, aggregate_id, seq) VALUES ($1, $2, $3)",
-                 {e.ce_id, e.key, e.seq})
+        .Execute(
+            "INSERT INTO effects (event_id, aggregate_id, seq) VALUES ($1, $2, "
+            "$3)",
+            {e.ce_id, e.key, e.seq})
         .status();
   }
   int transient_failures() {
@@ -63,12 +65,14 @@ TEST(ConsumerFaultsTest, CrashBeforeCommitPoisonAndTransientFailures) {
   auto pool = db::NewPgPool(options);
   ASSERT_TRUE(pool.ok());
   ASSERT_TRUE(db::Migrate(**pool, kSchema, migrations::InboxMigrations()).ok());
-  ASSERT_TRUE(db::RunInTransaction(**pool, {}, [](db::Tx& tx) {
-                return tx
-                    .Execute("CREATE TABLE IF NOT EXISTS effects (event_id uuid,"
-                             " aggregate_id text, seq bigint, id bigserial PRIMARY KEY)")
-                    .status();
-              }).ok());
+  ASSERT_TRUE(
+      db::RunInTransaction(**pool, {}, [](db::Tx& tx) {
+        return tx
+            .Execute(
+                "CREATE TABLE IF NOT EXISTS effects (event_id uuid,"
+                " aggregate_id text, seq bigint, id bigserial PRIMARY KEY)")
+            .status();
+      }).ok());
 
   (*h)->StartWriter(800);
   ASSERT_TRUE((*h)->StartRelay().ok());
@@ -116,40 +120,49 @@ TEST(ConsumerFaultsTest, CrashBeforeCommitPoisonAndTransientFailures) {
     std::map<std::string, int> per_event;
     std::map<std::string, int64_t> last_seq;
     order_violations = 0;
-    ASSERT_TRUE(db::RunInTransaction(**pool, {}, [&](db::Tx& tx) -> absl::Status {
-      auto r = tx.Execute("SELECT event_id::text, aggregate_id, seq FROM effects ORDER BY id");
-      if (!r.ok()) return r.status();
-      for (db::Row row : *r) {
-        const std::string id(row.Value(0));
-        const int64_t seq = *row.GetInt64(2);
-        if (++per_event[id] == 1) {
-          int64_t& last = last_seq[std::string(row.Value(1))];
-          if (seq != last + 1) ++order_violations;
-          last = seq;
-        }
-      }
-      return absl::OkStatus();
-    }).ok());
+    ASSERT_TRUE(
+        db::RunInTransaction(**pool, {}, [&](db::Tx& tx) -> absl::Status {
+          auto r = tx.Execute(
+              "SELECT event_id::text, aggregate_id, seq FROM effects ORDER BY "
+              "id");
+          if (!r.ok()) return r.status();
+          for (db::Row row : *r) {
+            const std::string id(row.Value(0));
+            const int64_t seq = *row.GetInt64(2);
+            if (++per_event[id] == 1) {
+              int64_t& last = last_seq[std::string(row.Value(1))];
+              if (seq != last + 1) ++order_violations;
+              last = seq;
+            }
+          }
+          return absl::OkStatus();
+        }).ok());
     applied = 0;
     duplicated = 0;
     for (const auto& [id, n] : per_event) {
       if (committed.count(id)) ++applied;
       duplicated += n - 1;
     }
-    if (applied == static_cast<int64_t>(committed.size()) || absl::Now() > deadline) break;
+    if (applied == static_cast<int64_t>(committed.size()) ||
+        absl::Now() > deadline)
+      break;
     absl::SleepFor(absl::Milliseconds(200));
   }
   ASSERT_TRUE((*b)->Stop().ok());
   const events::ConsumerStats stats = (*b)->stats();
   std::printf(
-      "[consumer crash+poison+transient] committed=%lld published=%lld consumed=%lld "
-      "effects_applied=%lld lost=%lld duplicated_effects=%lld order_violations=%lld "
+      "[consumer crash+poison+transient] committed=%lld published=%lld "
+      "consumed=%lld "
+      "effects_applied=%lld lost=%lld duplicated_effects=%lld "
+      "order_violations=%lld "
       "transient_failures=%d dead_lettered=%lld\n",
-      static_cast<long long>(counts->committed), static_cast<long long>(counts->published),
+      static_cast<long long>(counts->committed),
+      static_cast<long long>(counts->published),
       static_cast<long long>(counts->consumed), static_cast<long long>(applied),
       static_cast<long long>(static_cast<int64_t>(committed.size()) - applied),
-      static_cast<long long>(duplicated), static_cast<long long>(order_violations),
-      handler.transient_failures(), static_cast<long long>(stats.dead_lettered));
+      static_cast<long long>(duplicated),
+      static_cast<long long>(order_violations), handler.transient_failures(),
+      static_cast<long long>(stats.dead_lettered));
   std::fflush(stdout);
   EXPECT_EQ(counts->lost, 0);
   EXPECT_EQ(applied, static_cast<int64_t>(committed.size()));

@@ -30,7 +30,9 @@ constexpr char kSchema[] = "faults";
 constexpr char kTopic[] = "fineprint.identity.user.v1";
 constexpr int kAggregates = 200;
 
-absl::Status Deliberate() { return absl::FailedPreconditionError("deliberate rollback"); }
+absl::Status Deliberate() {
+  return absl::FailedPreconditionError("deliberate rollback");
+}
 
 std::string RelayBinary() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -62,7 +64,8 @@ absl::StatusOr<std::unique_ptr<EventBusHarness>> EventBusHarness::Create() {
   h->broker_ = std::make_unique<testing::KafkaBroker>();
   FP_ASSIGN_OR_RETURN(std::string bootstrap, h->broker_->Start());
   FP_ASSIGN_OR_RETURN(auto topics, events::LoadDeclaredTopics());
-  FP_RETURN_IF_ERROR(events::EnsureTopics(bootstrap, topics, absl::Seconds(30)));
+  FP_RETURN_IF_ERROR(
+      events::EnsureTopics(bootstrap, topics, absl::Seconds(30)));
 
   db::PoolOptions options;
   options.dsn = h->dsn_;
@@ -70,7 +73,8 @@ absl::StatusOr<std::unique_ptr<EventBusHarness>> EventBusHarness::Create() {
   options.search_path = kSchema;
   options.acquire_timeout = absl::Seconds(2);
   FP_ASSIGN_OR_RETURN(h->pool_, db::NewPgPool(options));
-  FP_RETURN_IF_ERROR(db::Migrate(*h->pool_, kSchema, migrations::OutboxMigrations()));
+  FP_RETURN_IF_ERROR(
+      db::Migrate(*h->pool_, kSchema, migrations::OutboxMigrations()));
   h->relay_binary_ = RelayBinary();
   h->consumer_ = std::thread([p = h.get()] { p->ConsumerLoop(); });
   return h;
@@ -85,7 +89,8 @@ EventBusHarness::~EventBusHarness() {
 
 void EventBusHarness::StartWriter(int events_per_second) {
   stop_writer_ = false;
-  writer_ = std::thread([this, events_per_second] { WriterLoop(events_per_second); });
+  writer_ =
+      std::thread([this, events_per_second] { WriterLoop(events_per_second); });
 }
 
 void EventBusHarness::StopWriter() {
@@ -112,17 +117,21 @@ void EventBusHarness::WriterLoop(int events_per_second) {
     const int n = 1 + static_cast<int>(rng() % 3);
     const bool rollback = rng() % 10 == 0;
     std::vector<std::pair<std::string, std::string>> written;
-    absl::Status s = db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
-      written.clear();
-      for (int i = 0; i < n; ++i) {
-        const std::string aggregate = absl::StrCat("agg-", rng() % kAggregates);
-        google::protobuf::StringValue payload;
-        payload.set_value(aggregate);
-        FP_ASSIGN_OR_RETURN(std::string id, writer.AppendToAggregate(tx, "user", aggregate, payload));
-        written.emplace_back(id, aggregate);
-      }
-      return rollback ? Deliberate() : absl::OkStatus();
-    });
+    absl::Status s =
+        db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
+          written.clear();
+          for (int i = 0; i < n; ++i) {
+            const std::string aggregate =
+                absl::StrCat("agg-", rng() % kAggregates);
+            google::protobuf::StringValue payload;
+            payload.set_value(aggregate);
+            FP_ASSIGN_OR_RETURN(
+                std::string id,
+                writer.AppendToAggregate(tx, "user", aggregate, payload));
+            written.emplace_back(id, aggregate);
+          }
+          return rollback ? Deliberate() : absl::OkStatus();
+        });
     {
       absl::MutexLock lock(&mu_);
       for (auto& [id, aggregate] : written) {
@@ -135,7 +144,8 @@ void EventBusHarness::WriterLoop(int events_per_second) {
         }
       }
     }
-    if (!s.ok() && !rollback) absl::SleepFor(absl::Milliseconds(50));  // e.g. PG down
+    if (!s.ok() && !rollback)
+      absl::SleepFor(absl::Milliseconds(50));  // e.g. PG down
     next += per_event * n;
     const absl::Time now = absl::Now();
     if (next > now) {
@@ -149,11 +159,12 @@ void EventBusHarness::WriterLoop(int events_per_second) {
 void EventBusHarness::ConsumerLoop() {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", broker_->bootstrap_servers().c_str(), err,
-                    sizeof(err));
+  rd_kafka_conf_set(conf, "bootstrap.servers",
+                    broker_->bootstrap_servers().c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "group.id", "fault-verifier", err, sizeof(err));
   rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof(err));
-  rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof(err));
+  rd_kafka_conf_set(conf, "isolation.level", "read_committed", err,
+                    sizeof(err));
   // Broker outages are the point of these tests: keep librdkafka quiet.
   rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int, const char*, void*) {});
@@ -175,11 +186,14 @@ void EventBusHarness::ConsumerLoop() {
       if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const void* v;
         size_t size;
-        if (rd_kafka_header_get_last(hdrs, "ce_id", &v, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (rd_kafka_header_get_last(hdrs, "ce_id", &v, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
           id.assign(static_cast<const char*>(v), size);
         }
-        if (rd_kafka_header_get_last(hdrs, "ce_fpseq", &v, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          (void)absl::SimpleAtoi(std::string(static_cast<const char*>(v), size), &seq);
+        if (rd_kafka_header_get_last(hdrs, "ce_fpseq", &v, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+          (void)absl::SimpleAtoi(std::string(static_cast<const char*>(v), size),
+                                 &seq);
         }
       }
       absl::MutexLock lock(&mu_);
@@ -251,14 +265,16 @@ absl::Status EventBusHarness::ResolveUncertain() {
   std::vector<std::string> ids;
   for (const auto& [id, aggregate] : uncertain) ids.push_back(id);
   std::set<std::string> found;
-  FP_RETURN_IF_ERROR(db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
-    FP_ASSIGN_OR_RETURN(
-        db::Result r,
-        tx.Execute("SELECT event_id::text FROM outbox WHERE event_id = ANY($1::uuid[])",
-                   {absl::StrCat("{", absl::StrJoin(ids, ","), "}")}));
-    for (db::Row row : r) found.insert(std::string(row.Value(0)));
-    return absl::OkStatus();
-  }));
+  FP_RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, {}, [&](db::Tx& tx) -> absl::Status {
+        FP_ASSIGN_OR_RETURN(
+            db::Result r,
+            tx.Execute("SELECT event_id::text FROM outbox WHERE event_id = "
+                       "ANY($1::uuid[])",
+                       {absl::StrCat("{", absl::StrJoin(ids, ","), "}")}));
+        for (db::Row row : r) found.insert(std::string(row.Value(0)));
+        return absl::OkStatus();
+      }));
   absl::MutexLock lock(&mu_);
   for (const auto& [id, aggregate] : uncertain) {
     if (found.count(id)) {

@@ -25,13 +25,13 @@
 namespace fineprint::faults {
 
 struct Counts {
-  int64_t committed = 0;       // events whose transaction committed
-  int64_t rolled_back = 0;     // events written then rolled back
-  int64_t published = 0;       // distinct committed events seen on the broker
-  int64_t consumed = 0;        // records read (duplicates included)
-  int64_t lost = 0;            // committed, never seen (must be 0)
-  int64_t invented = 0;        // seen, never committed (must be 0)
-  int64_t duplicates = 0;      // records read more than once (allowed)
+  int64_t committed = 0;         // events whose transaction committed
+  int64_t rolled_back = 0;       // events written then rolled back
+  int64_t published = 0;         // distinct committed events seen on the broker
+  int64_t consumed = 0;          // records read (duplicates included)
+  int64_t lost = 0;              // committed, never seen (must be 0)
+  int64_t invented = 0;          // seen, never committed (must be 0)
+  int64_t duplicates = 0;        // records read more than once (allowed)
   int64_t order_violations = 0;  // per-aggregate order broken (must be 0)
   std::string ToString() const;
 };
@@ -47,8 +47,8 @@ class EventBusHarness {
 
   // Relay processes: returns an index for Kill/Stop.
   absl::StatusOr<int> StartRelay();
-  void KillRelay(int index);     // SIGKILL
-  void StopRelay(int index);     // SIGTERM and wait
+  void KillRelay(int index);  // SIGKILL
+  void StopRelay(int index);  // SIGTERM and wait
   bool RelayAlive(int index);
 
   testing::KafkaBroker& broker() { return *broker_; }

@@ -34,13 +34,16 @@ struct Received {
 
 // Reads every record of `topics` from the beginning until `want` arrived.
 std::vector<Received> ConsumeAll(const std::string& bootstrap,
-                                 const std::vector<std::string>& topics, size_t want,
-                                 absl::Duration timeout) {
+                                 const std::vector<std::string>& topics,
+                                 size_t want, absl::Duration timeout) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
-  rd_kafka_conf_set(conf, "group.id", absl::StrCat("plain-", absl::ToUnixNanos(absl::Now())).c_str(),
-                    err, sizeof(err));
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err,
+                    sizeof(err));
+  rd_kafka_conf_set(
+      conf, "group.id",
+      absl::StrCat("plain-", absl::ToUnixNanos(absl::Now())).c_str(), err,
+      sizeof(err));
   rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   EXPECT_NE(rk, nullptr) << err;
@@ -95,8 +98,8 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
   options.kafka_bootstrap_servers = (*kafka)->bootstrap_servers();
   auto app = identity::IdentityApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
-  auto stub = v1::IdentityService::NewStub(
-      grpc::CreateChannel((*app)->grpc_target(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::IdentityService::NewStub(grpc::CreateChannel(
+      (*app)->grpc_target(), grpc::InsecureChannelCredentials()));
 
   // One account, then a string of changes to one user and one organisation.
   v1::SignUpRequest signup;
@@ -105,12 +108,14 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
   signup.set_display_name("Eve");
   v1::SignUpResponse account;
   grpc::ClientContext c1;
-  c1.AddMetadata("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  c1.AddMetadata("traceparent",
+                 "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   ASSERT_TRUE(stub->SignUp(&c1, signup, &account).ok());
   const std::string token = account.tokens().access_token();
   v1::CreateUserRequest create;
   create.set_parent(account.organization().name());
-  create.mutable_user()->set_email(absl::StrCat("member", getpid(), "@example.com"));
+  create.mutable_user()->set_email(
+      absl::StrCat("member", getpid(), "@example.com"));
   create.mutable_user()->set_display_name("Mallory");
   create.mutable_user()->set_role(v1::VIEWER);
   create.set_password("correct horse battery staple");
@@ -141,14 +146,15 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
   // org: created + 3 plan changes; user topic: owner registered, member
   // registered, 4 x (updated + role changed).
   const size_t expected = 4 + 2 + 8;
-  std::vector<Received> got =
-      ConsumeAll((*kafka)->bootstrap_servers(),
-                 {"fineprint.identity.organization.v1", "fineprint.identity.user.v1"},
-                 expected, absl::Seconds(60));
+  std::vector<Received> got = ConsumeAll(
+      (*kafka)->bootstrap_servers(),
+      {"fineprint.identity.organization.v1", "fineprint.identity.user.v1"},
+      expected, absl::Seconds(60));
   ASSERT_EQ(got.size(), expected);
 
   const std::string org_id = account.organization().name().substr(5);
-  const std::string member_id = member.name().substr(member.name().rfind('/') + 1);
+  const std::string member_id =
+      member.name().substr(member.name().rfind('/') + 1);
   std::map<std::string, int64_t> last_seq;
   std::vector<v1::Role> member_roles;
   std::vector<v1::Plan> plans;
@@ -163,13 +169,15 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
     EXPECT_TRUE(ids.insert(r.headers["ce_id"]).second) << "duplicate ce_id";
     absl::Time t;
     std::string parse_err;
-    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, r.headers["ce_time"], &t, &parse_err))
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, r.headers["ce_time"], &t,
+                                &parse_err))
         << r.headers["ce_time"];
     EXPECT_LT(absl::Now() - t, absl::Minutes(5));
     EXPECT_EQ(r.headers["traceparent"].size(), 55u);
     int64_t seq = 0;
     ASSERT_TRUE(absl::SimpleAtoi(r.headers["ce_fpseq"], &seq));
-    EXPECT_EQ(seq, last_seq[r.topic + "/" + r.key] + 1) << "per-aggregate order";
+    EXPECT_EQ(seq, last_seq[r.topic + "/" + r.key] + 1)
+        << "per-aggregate order";
     last_seq[r.topic + "/" + r.key] = seq;
 
     const std::string& type = r.headers["ce_type"];
@@ -180,7 +188,8 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
       EXPECT_EQ(e.organization(), account.organization().name());
       EXPECT_EQ(e.owner(), account.user().name());
       // The sign-up call's trace continues in its events.
-      EXPECT_EQ(r.headers["traceparent"].substr(3, 32), "0af7651916cd43dd8448eb211c80319c");
+      EXPECT_EQ(r.headers["traceparent"].substr(3, 32),
+                "0af7651916cd43dd8448eb211c80319c");
     } else if (type == "fineprint.identity.events.v1.PlanChanged") {
       ev::PlanChanged e;
       ASSERT_TRUE(e.ParseFromString(r.value));
@@ -199,8 +208,10 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
       EXPECT_EQ(type, "fineprint.identity.events.v1.UserUpdated");
     }
   }
-  EXPECT_EQ(member_roles, std::vector<v1::Role>(std::begin(roles), std::end(roles)));
-  EXPECT_EQ(plans, (std::vector<v1::Plan>{v1::PREMIUM, v1::ENTERPRISE, v1::FREE}));
+  EXPECT_EQ(member_roles,
+            std::vector<v1::Role>(std::begin(roles), std::end(roles)));
+  EXPECT_EQ(plans,
+            (std::vector<v1::Plan>{v1::PREMIUM, v1::ENTERPRISE, v1::FREE}));
 }
 
 }  // namespace

@@ -40,18 +40,23 @@ struct HttpReply {
     }
     auto it = s->fields().find(parts.back());
     if (it == s->fields().end()) return "";
-    if (it->second.has_number_value()) return absl::StrCat(it->second.number_value());
+    if (it->second.has_number_value())
+      return absl::StrCat(it->second.number_value());
     return it->second.string_value();
   }
 };
 
 // Runs curl; headers and body are separated by curl's own output format.
 HttpReply Curl(int port, const std::string& method, const std::string& path,
-               const std::string& body = "", const std::vector<std::string>& headers = {}) {
-  std::string cmd = absl::StrCat("curl -s -i -X ", method, " 'http://127.0.0.1:", port, path, "'");
+               const std::string& body = "",
+               const std::vector<std::string>& headers = {}) {
+  std::string cmd = absl::StrCat("curl -s -i -X ", method,
+                                 " 'http://127.0.0.1:", port, path, "'");
   for (const auto& h : headers) absl::StrAppend(&cmd, " -H '", h, "'");
   if (!body.empty()) {
-    absl::StrAppend(&cmd, " -H 'content-type: application/json' --data-binary '", body, "'");
+    absl::StrAppend(&cmd,
+                    " -H 'content-type: application/json' --data-binary '",
+                    body, "'");
   }
   HttpReply reply;
   FILE* p = popen(cmd.c_str(), "r");
@@ -105,9 +110,11 @@ class RestIdentityTest : public ::testing::Test {
   static int port() { return edge_->http_port(); }
 
   static HttpReply SignUp(const std::string& email) {
-    return Curl(port(), "POST", "/v1/auth:signUp",
-                absl::StrCat(R"({"email":")", email,
-                             R"(","password":"correct horse battery staple","displayName":"Rest"})"));
+    return Curl(
+        port(), "POST", "/v1/auth:signUp",
+        absl::StrCat(
+            R"({"email":")", email,
+            R"(","password":"correct horse battery staple","displayName":"Rest"})"));
   }
 
   static inline identity::IdentityApp* app_ = nullptr;
@@ -122,27 +129,31 @@ TEST_F(RestIdentityTest, SignUpLoginRefreshGetMeListUsers) {
   EXPECT_EQ(org.rfind("orgs/", 0), 0u);
   EXPECT_EQ(signup.Field("user.role"), "OWNER");
 
-  HttpReply login = Curl(port(), "POST", "/v1/auth:login",
-                         absl::StrCat(R"({"email":")", email,
-                                      R"(","password":"correct horse battery staple"})"));
+  HttpReply login =
+      Curl(port(), "POST", "/v1/auth:login",
+           absl::StrCat(R"({"email":")", email,
+                        R"(","password":"correct horse battery staple"})"));
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string access = login.Field("accessToken");
   const std::string refresh = login.Field("refreshToken");
   ASSERT_FALSE(access.empty());
 
-  HttpReply refreshed = Curl(port(), "POST", "/v1/auth:refresh",
-                             absl::StrCat(R"({"refreshToken":")", refresh, R"("})"));
+  HttpReply refreshed =
+      Curl(port(), "POST", "/v1/auth:refresh",
+           absl::StrCat(R"({"refreshToken":")", refresh, R"("})"));
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
   EXPECT_NE(refreshed.Field("refreshToken"), refresh);
 
-  HttpReply me = Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + access});
+  HttpReply me =
+      Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + access});
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(me.Field("user.email"), email);
   EXPECT_EQ(me.Field("principal.plan"), "FREE");
   EXPECT_NE(me.headers.find("x-request-id"), std::string::npos);
 
-  HttpReply users = Curl(port(), "GET", absl::StrCat("/v1/", org, "/users?pageSize=10"), "",
-                         {"authorization: Bearer " + access});
+  HttpReply users =
+      Curl(port(), "GET", absl::StrCat("/v1/", org, "/users?pageSize=10"), "",
+           {"authorization: Bearer " + access});
   ASSERT_EQ(users.status, 200) << users.body;
   EXPECT_EQ(users.Field("totalSize"), "1");
 
@@ -152,12 +163,15 @@ TEST_F(RestIdentityTest, SignUpLoginRefreshGetMeListUsers) {
 }
 
 TEST_F(RestIdentityTest, ErrorsAreGoogleRpcStatusJson) {
-  HttpReply bad = Curl(port(), "POST", "/v1/auth:signUp",
-                       R"({"email":"not-an-email","password":"short","displayName":""})");
+  HttpReply bad =
+      Curl(port(), "POST", "/v1/auth:signUp",
+           R"({"email":"not-an-email","password":"short","displayName":""})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Field("code"), "3");
-  EXPECT_NE(bad.body.find("google.rpc.BadRequest"), std::string::npos) << bad.body;
-  EXPECT_NE(bad.body.find("\"field\":\"email\""), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("google.rpc.BadRequest"), std::string::npos)
+      << bad.body;
+  EXPECT_NE(bad.body.find("\"field\":\"email\""), std::string::npos)
+      << bad.body;
 
   const std::string email = absl::StrCat("dup", getpid(), "@example.com");
   ASSERT_EQ(SignUp(email).status, 201);
@@ -175,8 +189,10 @@ TEST_F(RestIdentityTest, ForgedTokenIsRejectedAtTheEdge) {
   c.token_id = "forged";
   c.issued_at = absl::Now();
   c.expires_at = absl::Now() + absl::Minutes(5);
-  const std::string forged = auth::SignAccessToken(c, auth::SigningKey::Generate("nope"));
-  HttpReply r = Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + forged});
+  const std::string forged =
+      auth::SignAccessToken(c, auth::SigningKey::Generate("nope"));
+  HttpReply r =
+      Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + forged});
   EXPECT_EQ(r.status, 401) << r.body;
   EXPECT_EQ(r.Field("code"), "16");
   HttpReply none = Curl(port(), "GET", "/v1/me");
@@ -190,18 +206,21 @@ TEST_F(RestIdentityTest, FreePlanIsRateLimited) {
   int ok = 0, limited = 0;
   HttpReply last;
   for (int i = 0; i < 40; ++i) {
-    last = Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + access});
+    last =
+        Curl(port(), "GET", "/v1/me", "", {"authorization: Bearer " + access});
     if (last.status == 200) ++ok;
     if (last.status == 429) {
       ++limited;
-      EXPECT_NE(absl::AsciiStrToLower(last.headers).find("retry-after:"), std::string::npos)
+      EXPECT_NE(absl::AsciiStrToLower(last.headers).find("retry-after:"),
+                std::string::npos)
           << last.headers;
     }
   }
   EXPECT_EQ(ok, 30) << "FREE allowance in this test: 30/minute";
   EXPECT_EQ(limited, 10);
   EXPECT_EQ(last.Field("code"), "8") << last.body;  // RESOURCE_EXHAUSTED
-  EXPECT_NE(last.body.find("google.rpc.RetryInfo"), std::string::npos) << last.body;
+  EXPECT_NE(last.body.find("google.rpc.RetryInfo"), std::string::npos)
+      << last.body;
 }
 
 }  // namespace

@@ -55,7 +55,8 @@ class TraceContinuityTest : public ::testing::Test {
     an.host.admin_port = -1;
     an.identity_target = identity_->grpc_target();
     an.kafka_bootstrap_servers = *bootstrap;
-    an.workers.workers = 0;  // the job stays QUEUED, so the plan change moves it
+    an.workers.workers =
+        0;  // the job stays QUEUED, so the plan change moves it
     auto analysis = analysis::AnalysisApp::Start(an);
     ASSERT_TRUE(analysis.ok()) << analysis.status();
     analysis_ = *std::move(analysis);
@@ -65,9 +66,10 @@ class TraceContinuityTest : public ::testing::Test {
     edge.host.admin_port = -1;
     edge.kafka_bootstrap_servers = *bootstrap;
     edge.descriptor_set = gateway::api::TestDescriptorSetPath();
-    edge.backends = {
-        absl::StrCat("fineprint.identity.v1.IdentityService=", identity_->grpc_target()),
-        absl::StrCat("fineprint.analysis.v1.AnalysisService=", analysis_->grpc_target())};
+    edge.backends = {absl::StrCat("fineprint.identity.v1.IdentityService=",
+                                  identity_->grpc_target()),
+                     absl::StrCat("fineprint.analysis.v1.AnalysisService=",
+                                  analysis_->grpc_target())};
     edge.http.host = "127.0.0.1";
     edge.http.port = 0;
     edge.http.threads = 2;
@@ -82,9 +84,10 @@ class TraceContinuityTest : public ::testing::Test {
     client_ = *std::move(created);
   }
 
-  google::protobuf::Struct Post(const std::string& path, const std::string& body,
-                                std::vector<std::pair<std::string, std::string>> headers,
-                                int want_status) {
+  google::protobuf::Struct Post(
+      const std::string& path, const std::string& body,
+      std::vector<std::pair<std::string, std::string>> headers,
+      int want_status) {
     http::Request request;
     request.method = http::Method::kPost;
     request.url = absl::StrCat("http://127.0.0.1:", edge_->http_port(), path);
@@ -96,7 +99,8 @@ class TraceContinuityTest : public ::testing::Test {
     EXPECT_TRUE(response.ok()) << response.status();
     if (!response.ok()) return json;
     EXPECT_EQ(response->status, want_status) << path << ": " << response->body;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(response->body, &json).ok())
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(response->body, &json).ok())
         << response->body;
     return json;
   }
@@ -107,9 +111,10 @@ class TraceContinuityTest : public ::testing::Test {
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     while (absl::Now() < deadline) {
       auto value = db::testing::QueryValue(
-          pool, absl::StrCat("SELECT coalesce(traceparent, '-') FROM outbox WHERE "
-                             "event_type = '",
-                             event_type, "' ORDER BY id DESC LIMIT 1"));
+          pool,
+          absl::StrCat("SELECT coalesce(traceparent, '-') FROM outbox WHERE "
+                       "event_type = '",
+                       event_type, "' ORDER BY id DESC LIMIT 1"));
       if (value.ok() && !value->empty()) return *value;
       absl::SleepFor(absl::Milliseconds(100));
     }
@@ -123,14 +128,19 @@ class TraceContinuityTest : public ::testing::Test {
   std::unique_ptr<http::HttpClient> client_;
 };
 
-TEST_F(TraceContinuityTest, OneTraceFromTheEdgeToAnEventAnalysisWritesInReaction) {
+TEST_F(TraceContinuityTest,
+       OneTraceFromTheEdgeToAnEventAnalysisWritesInReaction) {
   google::protobuf::Struct signed_up = Post(
       "/v1/auth:signUp",
       R"({"email":"trace@example.com","password":"correct horse battery staple",)"
       R"("displayName":"Trace"})",
       {}, 201);
-  const std::string org =
-      signed_up.fields().at("organization").struct_value().fields().at("name").string_value();
+  const std::string org = signed_up.fields()
+                              .at("organization")
+                              .struct_value()
+                              .fields()
+                              .at("name")
+                              .string_value();
   const std::string token = signed_up.fields()
                                 .at("tokens")
                                 .struct_value()
@@ -138,13 +148,15 @@ TEST_F(TraceContinuityTest, OneTraceFromTheEdgeToAnEventAnalysisWritesInReaction
                                 .at("accessToken")
                                 .string_value();
   ASSERT_FALSE(org.empty());
-  const std::pair<std::string, std::string> bearer{"authorization",
-                                                   absl::StrCat("Bearer ", token)};
-  Post(absl::StrCat("/v1/", org, "/documents"),
-       R"({"title":"Terms","text":"You agree to binding arbitration.","kind":"TERMS_OF_SERVICE"})",
-       {bearer}, 201);
+  const std::pair<std::string, std::string> bearer{
+      "authorization", absl::StrCat("Bearer ", token)};
+  Post(
+      absl::StrCat("/v1/", org, "/documents"),
+      R"({"title":"Terms","text":"You agree to binding arbitration.","kind":"TERMS_OF_SERVICE"})",
+      {bearer}, 201);
 
-  const std::string caller = absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01");
+  const std::string caller =
+      absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01");
   Post(absl::StrCat("/v1/", org, ":changePlan"), R"({"plan":"ENTERPRISE"})",
        {bearer, {"traceparent", caller}}, 200);
 
@@ -152,15 +164,17 @@ TEST_F(TraceContinuityTest, OneTraceFromTheEdgeToAnEventAnalysisWritesInReaction
   trace::TraceParent at_identity;
   const std::string identity_trace =
       TraceOf(identity_->pool(), "fineprint.identity.events.v1.PlanChanged");
-  ASSERT_TRUE(trace::ParseTraceParent(identity_trace, &at_identity)) << identity_trace;
+  ASSERT_TRUE(trace::ParseTraceParent(identity_trace, &at_identity))
+      << identity_trace;
   EXPECT_EQ(at_identity.trace_id, kTraceId);
   EXPECT_NE(at_identity.span_id, kCallerSpan);
 
   // analysis heard it over Kafka and wrote its reaction in a child span.
   trace::TraceParent at_analysis;
-  const std::string analysis_trace =
-      TraceOf(analysis_->pool(), "fineprint.analysis.events.v1.JobReprioritized");
-  ASSERT_TRUE(trace::ParseTraceParent(analysis_trace, &at_analysis)) << analysis_trace;
+  const std::string analysis_trace = TraceOf(
+      analysis_->pool(), "fineprint.analysis.events.v1.JobReprioritized");
+  ASSERT_TRUE(trace::ParseTraceParent(analysis_trace, &at_analysis))
+      << analysis_trace;
   EXPECT_EQ(at_analysis.trace_id, kTraceId);
   EXPECT_NE(at_analysis.span_id, at_identity.span_id);
   EXPECT_NE(at_analysis.span_id, kCallerSpan);

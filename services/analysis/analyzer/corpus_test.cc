@@ -45,7 +45,8 @@ std::vector<Expectation> ParseExpected(const std::string& text) {
   std::vector<Expectation> out;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('\t', 1));
+    std::vector<std::string> parts =
+        absl::StrSplit(line, absl::MaxSplits('\t', 1));
     std::optional<Category> category = CategoryFromName(parts[0]);
     EXPECT_TRUE(category.has_value()) << "bad category in sidecar: " << line;
     EXPECT_EQ(parts.size(), 2u) << "no quote substring: " << line;
@@ -87,10 +88,11 @@ TEST(CorpusTest, PrecisionAndRecallPerDocument) {
     for (const Expectation& e : expected) {
       expected_categories.insert(e.category);
       ++expected_total;
-      bool found = std::any_of(
-          result->findings.begin(), result->findings.end(), [&](const Finding& f) {
-            return f.category == e.category && absl::StrContains(f.quote, e.substring);
-          });
+      bool found = std::any_of(result->findings.begin(), result->findings.end(),
+                               [&](const Finding& f) {
+                                 return f.category == e.category &&
+                                        absl::StrContains(f.quote, e.substring);
+                               });
       expected_found += found ? 1 : 0;
       EXPECT_TRUE(found) << "missed " << CategoryName(e.category) << ": "
                          << e.substring;
@@ -104,10 +106,11 @@ TEST(CorpusTest, PrecisionAndRecallPerDocument) {
       EXPECT_EQ(f.quote, text.substr(f.start, f.end - f.start));
     }
   }
-  std::printf("corpus: %zu documents; recall %d/%d expected findings; "
-              "precision %d/%d findings in expected categories\n",
-              docs.size(), expected_found, expected_total, findings_expected,
-              findings_total);
+  std::printf(
+      "corpus: %zu documents; recall %d/%d expected findings; "
+      "precision %d/%d findings in expected categories\n",
+      docs.size(), expected_found, expected_total, findings_expected,
+      findings_total);
   EXPECT_EQ(expected_found, expected_total);
   EXPECT_EQ(findings_expected, findings_total);
 }

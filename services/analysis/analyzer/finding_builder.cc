@@ -7,9 +7,13 @@
 namespace fineprint::analysis {
 namespace {
 
-bool Overlaps(size_t b1, size_t e1, size_t b2, size_t e2) { return b1 < e2 && b2 < e1; }
+bool Overlaps(size_t b1, size_t e1, size_t b2, size_t e2) {
+  return b1 < e2 && b2 < e1;
+}
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool IsContinuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 std::string QuoteList(const std::vector<std::string>& texts) {
   std::string out;
@@ -21,9 +25,10 @@ std::string QuoteList(const std::vector<std::string>& texts) {
 
 }  // namespace
 
-void ResolveModifiers(absl::string_view sentence, const std::vector<ModifierSpan>& spans,
-                      int category_index, size_t trigger_begin, size_t trigger_end,
-                      std::vector<std::string>& aggravators,
+void ResolveModifiers(absl::string_view sentence,
+                      const std::vector<ModifierSpan>& spans,
+                      int category_index, size_t trigger_begin,
+                      size_t trigger_end, std::vector<std::string>& aggravators,
                       std::vector<std::string>& mitigators) {
   std::vector<const ModifierSpan*> applicable;
   for (const ModifierSpan& span : spans) {
@@ -36,12 +41,14 @@ void ResolveModifiers(absl::string_view sentence, const std::vector<ModifierSpan
   }
   std::sort(applicable.begin(), applicable.end(),
             [](const ModifierSpan* a, const ModifierSpan* b) {
-              return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+              return a->begin != b->begin ? a->begin < b->begin
+                                          : a->end < b->end;
             });
   for (const ModifierSpan* span : applicable) {
     bool beaten = false;
     for (const ModifierSpan* other : applicable) {
-      if (other == span || !Overlaps(span->begin, span->end, other->begin, other->end)) {
+      if (other == span ||
+          !Overlaps(span->begin, span->end, other->begin, other->end)) {
         continue;
       }
       size_t len = span->end - span->begin;
@@ -51,15 +58,16 @@ void ResolveModifiers(absl::string_view sentence, const std::vector<ModifierSpan
     }
     if (beaten) continue;
     std::string text(sentence.substr(span->begin, span->end - span->begin));
-    std::vector<std::string>& list = span->aggravates ? aggravators : mitigators;
+    std::vector<std::string>& list =
+        span->aggravates ? aggravators : mitigators;
     if (std::find(list.begin(), list.end(), text) == list.end()) {
       list.push_back(std::move(text));
     }
   }
 }
 
-TextRange QuoteRange(absl::string_view text, TextRange sentence, TextRange match,
-                     size_t max_bytes) {
+TextRange QuoteRange(absl::string_view text, TextRange sentence,
+                     TextRange match, size_t max_bytes) {
   if (sentence.size() <= max_bytes) return sentence;
   if (match.size() >= max_bytes) return match;
   const size_t sb = sentence.begin, se = sentence.end;

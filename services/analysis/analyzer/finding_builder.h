@@ -27,17 +27,18 @@ struct ModifierSpan {
 // (a trigger may itself say "without notice"). Of overlapping modifiers the
 // longest wins ("without prior notice" beats "prior notice"); ties go to
 // the mitigator.
-void ResolveModifiers(absl::string_view sentence, const std::vector<ModifierSpan>& spans,
-                      int category_index, size_t trigger_begin, size_t trigger_end,
-                      std::vector<std::string>& aggravators,
+void ResolveModifiers(absl::string_view sentence,
+                      const std::vector<ModifierSpan>& spans,
+                      int category_index, size_t trigger_begin,
+                      size_t trigger_end, std::vector<std::string>& aggravators,
                       std::vector<std::string>& mitigators);
 
 // What to quote for a trigger `match` inside `sentence` (offsets into
 // `text`): the sentence if it fits in `max_bytes`, else a window of about
 // `max_bytes` around the match, cut at whitespace and never inside a UTF-8
 // character, trimmed.
-TextRange QuoteRange(absl::string_view text, TextRange sentence, TextRange match,
-                     size_t max_bytes);
+TextRange QuoteRange(absl::string_view text, TextRange sentence,
+                     TextRange match, size_t max_bytes);
 
 // The taxonomy's explanation, plus why the severity moved.
 std::string ExplainSeverity(const std::string& explanation,

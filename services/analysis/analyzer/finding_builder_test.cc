@@ -43,12 +43,13 @@ TEST(QuoteRangeTest, HugeMatchIsQuotedAsIs) {
 TEST(ResolveModifiersTest, ScopeOverlapAndDeduplication) {
   //                   0         1         2         3         4         5
   //                   0123456789012345678901234567890123456789012345678901234
-  std::string sentence = "terminate without notice, at any time, at any time ok";
+  std::string sentence =
+      "terminate without notice, at any time, at any time ok";
   std::vector<ModifierSpan> spans = {
-      {10, 24, -1, true},   // "without notice" inside the trigger: ignored
-      {26, 37, -1, true},   // "at any time"
-      {39, 50, -1, true},   // "at any time" again: deduplicated
-      {0, 9, 7, false},     // another category's mitigator: ignored
+      {10, 24, -1, true},  // "without notice" inside the trigger: ignored
+      {26, 37, -1, true},  // "at any time"
+      {39, 50, -1, true},  // "at any time" again: deduplicated
+      {0, 9, 7, false},    // another category's mitigator: ignored
   };
   std::vector<std::string> aggravators, mitigators;
   ResolveModifiers(sentence, spans, 3, 0, 24, aggravators, mitigators);
@@ -60,7 +61,8 @@ TEST(ResolveModifiersTest, CategoryModifiersCountInsideTheTrigger) {
   std::string sentence = "a perpetual licence";
   std::vector<ModifierSpan> spans = {{2, 11, 4, true}};
   std::vector<std::string> aggravators, mitigators;
-  ResolveModifiers(sentence, spans, 4, 0, sentence.size(), aggravators, mitigators);
+  ResolveModifiers(sentence, spans, 4, 0, sentence.size(), aggravators,
+                   mitigators);
   EXPECT_EQ(aggravators, std::vector<std::string>{"perpetual"});
 }
 
@@ -81,9 +83,10 @@ TEST(ResolveModifiersTest, LongestOverlappingWinsTiesToMitigator) {
 
 TEST(ExplainSeverityTest, AppendsReasons) {
   EXPECT_EQ(ExplainSeverity("Base.", {}, {}), "Base.");
-  EXPECT_EQ(ExplainSeverity("Base.", {"at any time", "sole discretion"}, {"opt out"}),
-            "Base. Severity raised by \"at any time\", \"sole discretion\". "
-            "Severity lowered by \"opt out\".");
+  EXPECT_EQ(
+      ExplainSeverity("Base.", {"at any time", "sole discretion"}, {"opt out"}),
+      "Base. Severity raised by \"at any time\", \"sole discretion\". "
+      "Severity lowered by \"opt out\".");
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ bool NegationDetector::IsNegated(absl::string_view sentence, size_t match_begin,
   size_t words_before_match = 0;
   // Only the last few words before the match matter, so skip the start of
   // long sentences (resuming at a word boundary).
-  size_t i = match_begin > kLookBehindBytes ? match_begin - kLookBehindBytes : 0;
+  size_t i =
+      match_begin > kLookBehindBytes ? match_begin - kLookBehindBytes : 0;
   if (i > 0) {
     while (i < match_begin && IsWordByte(sentence[i])) ++i;
   }
@@ -100,7 +101,8 @@ bool NegationDetector::IsNegated(absl::string_view sentence, size_t match_begin,
       if (IsWordByte(sentence[i])) {
         ++i;
       } else if (size_t a = ApostropheAt(sentence, i);
-                 a > 0 && i + a < sentence.size() && IsWordByte(sentence[i + a])) {
+                 a > 0 && i + a < sentence.size() &&
+                 IsWordByte(sentence[i + a])) {
         i += a;
       } else {
         break;
@@ -110,8 +112,8 @@ bool NegationDetector::IsNegated(absl::string_view sentence, size_t match_begin,
     if (b < match_begin) words_before_match = words.size();
   }
   int inside = 0;
-  for (size_t k = words_before_match; k < words.size() && inside < kWordsInsideMatch;
-       ++k, ++inside) {
+  for (size_t k = words_before_match;
+       k < words.size() && inside < kWordsInsideMatch; ++k, ++inside) {
     const Word& w = words[k];
     if (w.begin >= match_end) break;
     std::string word = Normalize(sentence.substr(w.begin, w.end - w.begin));
@@ -128,7 +130,8 @@ bool NegationDetector::IsNegated(absl::string_view sentence, size_t match_begin,
   return false;
 }
 
-size_t NegationDetector::ClauseEnd(absl::string_view sentence, size_t pos) const {
+size_t NegationDetector::ClauseEnd(absl::string_view sentence,
+                                   size_t pos) const {
   size_t i = std::min(pos, sentence.size());
   while (i < sentence.size()) {
     char c = sentence[i];

@@ -4,7 +4,8 @@ namespace fineprint::analysis {
 
 // The engine's enums mirror the proto's values so conversion is a cast;
 // these guard the ends of each range (the test checks every name).
-static_assert(static_cast<int>(Category::kBindingArbitration) == v1::BINDING_ARBITRATION);
+static_assert(static_cast<int>(Category::kBindingArbitration) ==
+              v1::BINDING_ARBITRATION);
 static_assert(static_cast<int>(Category::kPriceChangesWithoutNotice) ==
               v1::PRICE_CHANGES_WITHOUT_NOTICE);
 static_assert(kMaxCategory == v1::FindingCategory_MAX);

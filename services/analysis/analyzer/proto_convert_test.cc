@@ -7,22 +7,26 @@ namespace fineprint::analysis {
 namespace {
 
 TEST(ProtoConvertTest, EnumNamesMatchTheProto) {
-  const google::protobuf::EnumDescriptor* categories = v1::FindingCategory_descriptor();
+  const google::protobuf::EnumDescriptor* categories =
+      v1::FindingCategory_descriptor();
   ASSERT_EQ(categories->value_count(), kMaxCategory + 1);
   for (int i = 1; i <= kMaxCategory; ++i) {
     Category c = static_cast<Category>(i);
-    EXPECT_EQ(v1::FindingCategory_Name(ToProto(c)), std::string(CategoryName(c)));
+    EXPECT_EQ(v1::FindingCategory_Name(ToProto(c)),
+              std::string(CategoryName(c)));
   }
   EXPECT_EQ(ToProto(Severity::kHigh), v1::SEVERITY_HIGH);
   EXPECT_EQ(ToProto(Grade::kC), v1::GRADE_C);
-  EXPECT_EQ(ToProto(static_cast<Category>(99)), v1::FINDING_CATEGORY_UNSPECIFIED);
+  EXPECT_EQ(ToProto(static_cast<Category>(99)),
+            v1::FINDING_CATEGORY_UNSPECIFIED);
 }
 
 TEST(ProtoConvertTest, ConvertsAnalysis) {
   auto analyzer = Analyzer::CreateDefault();
   ASSERT_TRUE(analyzer.ok());
-  const std::string text = "# Billing\nAll fees are non-refundable. We may change our "
-                           "fees at any time.";
+  const std::string text =
+      "# Billing\nAll fees are non-refundable. We may change our "
+      "fees at any time.";
   auto result = (*analyzer)->Analyze(text);
   ASSERT_TRUE(result.ok());
   ASSERT_EQ(result->findings.size(), 2u);
@@ -44,7 +48,8 @@ TEST(ProtoConvertTest, ConvertsAnalysis) {
     EXPECT_EQ(p.end_offset(), static_cast<int64_t>(f.end));
     EXPECT_EQ(p.section(), "Billing");
     EXPECT_EQ(p.explanation(), f.explanation);
-    EXPECT_EQ(text.substr(p.start_offset(), p.end_offset() - p.start_offset()), p.quote());
+    EXPECT_EQ(text.substr(p.start_offset(), p.end_offset() - p.start_offset()),
+              p.quote());
   }
 }
 

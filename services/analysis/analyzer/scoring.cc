@@ -48,7 +48,8 @@ Grade GradeForScore(int score) {
 }
 
 Severity AdjustSeverity(Severity base, bool aggravated, bool mitigated) {
-  int value = static_cast<int>(base) + (aggravated ? 1 : 0) - (mitigated ? 1 : 0);
+  int value =
+      static_cast<int>(base) + (aggravated ? 1 : 0) - (mitigated ? 1 : 0);
   value = std::clamp(value, static_cast<int>(Severity::kLow),
                      static_cast<int>(Severity::kCritical));
   return static_cast<Severity>(value);

@@ -36,9 +36,10 @@ TEST(ScoringTest, WorstSeverityPerCategoryPlusCappedRepeats) {
             100 - 12 - 1);
   std::vector<Finding> many(10, Make(Category::kNoRefunds, Severity::kLow));
   EXPECT_EQ(ScoreFindings(many), 100 - 3 - 3);
-  EXPECT_EQ(ScoreFindings({Make(Category::kNoRefunds, Severity::kCritical),
-                           Make(Category::kBindingArbitration, Severity::kHigh)}),
-            100 - 20 - 12);
+  EXPECT_EQ(
+      ScoreFindings({Make(Category::kNoRefunds, Severity::kCritical),
+                     Make(Category::kBindingArbitration, Severity::kHigh)}),
+      100 - 20 - 12);
 }
 
 TEST(ScoringTest, FloorsAtZero) {
@@ -53,7 +54,8 @@ TEST(ScoringTest, AdjustSeverityMovesOneStepAndClamps) {
   EXPECT_EQ(AdjustSeverity(Severity::kMedium, true, false), Severity::kHigh);
   EXPECT_EQ(AdjustSeverity(Severity::kMedium, false, true), Severity::kLow);
   EXPECT_EQ(AdjustSeverity(Severity::kMedium, true, true), Severity::kMedium);
-  EXPECT_EQ(AdjustSeverity(Severity::kCritical, true, false), Severity::kCritical);
+  EXPECT_EQ(AdjustSeverity(Severity::kCritical, true, false),
+            Severity::kCritical);
   EXPECT_EQ(AdjustSeverity(Severity::kLow, false, true), Severity::kLow);
   EXPECT_EQ(SeverityPenalty(Severity::kUnspecified), 0);
 }

@@ -19,7 +19,9 @@ constexpr int kMaxSectionHeadingWords = 12;
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsAsciiLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsAsciiUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsAsciiAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
+bool IsAsciiAlnum(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c));
+}
 
 int CountWords(absl::string_view s) {
   int words = 0;
@@ -36,7 +38,8 @@ int CountWords(absl::string_view s) {
 }
 
 absl::string_view StripTrailingColon(absl::string_view s) {
-  while (!s.empty() && (s.back() == ':' || IsSpace(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ':' || IsSpace(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -44,11 +47,14 @@ absl::string_view StripTrailingColon(absl::string_view s) {
 // the number (0 if none).
 size_t NumberPrefix(absl::string_view s) {
   size_t i = 0;
-  while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i])))
+    ++i;
   if (i > 0 && i <= 3) {
     while (i < s.size() && s[i] == '.') {
       size_t j = i + 1;
-      while (j < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      while (j < s.size() &&
+             absl::ascii_isdigit(static_cast<unsigned char>(s[j])))
+        ++j;
       bool more_digits = j > i + 1;
       i = j;
       if (!more_digits) break;
@@ -84,8 +90,9 @@ bool IsListItemStart(absl::string_view s) {
 // initials) rather than a sentence.
 bool EndsAbbreviation(absl::string_view text, size_t start, size_t dot) {
   size_t b = dot;
-  while (b > start && (absl::ascii_isalpha(static_cast<unsigned char>(text[b - 1])) ||
-                       text[b - 1] == '.')) {
+  while (b > start &&
+         (absl::ascii_isalpha(static_cast<unsigned char>(text[b - 1])) ||
+          text[b - 1] == '.')) {
     --b;
   }
   std::string token = absl::AsciiStrToLower(text.substr(b, dot - b));
@@ -93,9 +100,9 @@ bool EndsAbbreviation(absl::string_view text, size_t start, size_t dot) {
   if (token.size() == 1) return true;
   if (token.find('.') != std::string::npos && token.size() <= 6) return true;
   static constexpr absl::string_view kAbbreviations[] = {
-      "inc", "ltd", "co", "corp", "vs", "mr", "mrs", "ms", "dr", "st",
-      "jr", "sr", "approx", "art", "sec", "para", "cf", "fig", "pp", "dept",
-      "est", "incl", "ref", "nos", "e.g", "i.e"};
+      "inc", "ltd",  "co",  "corp",   "vs",  "mr",  "mrs",  "ms", "dr",
+      "st",  "jr",   "sr",  "approx", "art", "sec", "para", "cf", "fig",
+      "pp",  "dept", "est", "incl",   "ref", "nos", "e.g",  "i.e"};
   for (absl::string_view a : kAbbreviations) {
     if (token == a) return true;
   }
@@ -106,7 +113,8 @@ bool EndsAbbreviation(absl::string_view text, size_t start, size_t dot) {
 size_t CloserLength(absl::string_view s) {
   if (s.empty()) return 0;
   if (s[0] == ')' || s[0] == ']' || s[0] == '"' || s[0] == '\'') return 1;
-  if (absl::StartsWith(s, "\xE2\x80\x9D") || absl::StartsWith(s, "\xE2\x80\x99")) {
+  if (absl::StartsWith(s, "\xE2\x80\x9D") ||
+      absl::StartsWith(s, "\xE2\x80\x99")) {
     return 3;  // U+201D, U+2019
   }
   return 0;
@@ -135,7 +143,8 @@ void Emit(absl::string_view text, size_t b, size_t e,
     }
     if (best == 0) {
       best = cut;  // no whitespace at all: cut on a UTF-8 character boundary
-      while (best > b + 1 && (static_cast<unsigned char>(text[best]) & 0xC0) == 0x80) {
+      while (best > b + 1 &&
+             (static_cast<unsigned char>(text[best]) & 0xC0) == 0x80) {
         --best;
       }
     }
@@ -153,7 +162,8 @@ void SplitSentences(absl::string_view text, size_t begin, size_t end,
     char c = text[i];
     if (c == '\n') {
       size_t j = i + 1;
-      while (j < end && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r')) ++j;
+      while (j < end && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r'))
+        ++j;
       if (j >= end) continue;
       // Blank lines end paragraphs; list items start new sentences. Single
       // newlines inside a paragraph are just hard wrapping.
@@ -207,14 +217,16 @@ bool IsHeadingLine(absl::string_view line, absl::string_view* title) {
   int words = CountWords(s);
 
   std::string lower = absl::AsciiStrToLower(s.substr(0, 10));
-  for (absl::string_view kw : {"section ", "article ", "clause ", "part ", "schedule "}) {
+  for (absl::string_view kw :
+       {"section ", "article ", "clause ", "part ", "schedule "}) {
     if (!absl::StartsWith(lower, kw) || s.size() <= kw.size()) continue;
     char d = s[kw.size()];
     if (!absl::ascii_isdigit(static_cast<unsigned char>(d)) && d != 'I' &&
         d != 'V' && d != 'X') {
       continue;
     }
-    if (words > kMaxSectionHeadingWords || (sentence_end && words > 5)) return false;
+    if (words > kMaxSectionHeadingWords || (sentence_end && words > 5))
+      return false;
     *title = StripTrailingColon(s);
     return true;
   }
@@ -223,7 +235,8 @@ bool IsHeadingLine(absl::string_view line, absl::string_view* title) {
   if (number > 0) {
     absl::string_view rest = absl::StripAsciiWhitespace(s.substr(number));
     if (rest.empty() || !IsAsciiUpper(rest[0])) return false;
-    if (sentence_end || CountWords(rest) > kMaxNumberedHeadingWords) return false;
+    if (sentence_end || CountWords(rest) > kMaxNumberedHeadingWords)
+      return false;
     *title = StripTrailingColon(s);
     return true;
   }
@@ -245,7 +258,8 @@ bool IsRunInHeading(absl::string_view line, absl::string_view* title) {
   constexpr int kMaxRunInWords = 6;
   constexpr size_t kMaxRunInBytes = 80;
   static constexpr absl::string_view kMinorWords[] = {
-      "a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to", "with"};
+      "a",  "an", "and", "by",  "for", "in",
+      "of", "on", "or",  "the", "to",  "with"};
   size_t lead = 0;
   while (lead < line.size() && IsSpace(line[lead])) ++lead;
   absl::string_view s = line.substr(lead);
@@ -254,7 +268,8 @@ bool IsRunInHeading(absl::string_view line, absl::string_view* title) {
   size_t start = number;
   while (start < s.size() && IsSpace(s[start])) ++start;
   size_t dot = s.find(". ", start);
-  if (dot == absl::string_view::npos || dot - start > kMaxRunInBytes) return false;
+  if (dot == absl::string_view::npos || dot - start > kMaxRunInBytes)
+    return false;
   if (absl::StripAsciiWhitespace(s.substr(dot + 1)).empty()) return false;
   absl::string_view name = s.substr(start, dot - start);
   if (name.empty() || !IsAsciiUpper(name[0])) return false;
@@ -304,7 +319,8 @@ std::vector<Section> SegmentText(absl::string_view text) {
       // Leading blank text joins the first section so ranges tile the text.
       current.range.begin = kept ? pos : begin;
       current.title = title;
-      body_begin = run_in ? static_cast<size_t>(title.data() + title.size() + 1 - text.data())
+      body_begin = run_in ? static_cast<size_t>(title.data() + title.size() +
+                                                1 - text.data())
                           : next;
     }
     pos = next;

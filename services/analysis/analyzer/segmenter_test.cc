@@ -37,13 +37,17 @@ TEST(SegmenterTest, RecognisesHeadingStyles) {
   EXPECT_EQ(title, "LIMITATION OF LIABILITY");
   EXPECT_TRUE(IsHeadingLine("IV. Governing Law", &title));
 
-  EXPECT_FALSE(IsHeadingLine("1. You must be 18 years old to use this service.", &title));
-  EXPECT_FALSE(IsHeadingLine("ALL SALES ARE FINAL.", &title));
-  EXPECT_FALSE(IsHeadingLine("NOTICE: THIS AGREEMENT CONTAINS AN ARBITRATION CLAUSE", &title));
-  EXPECT_FALSE(IsHeadingLine("TO THE MAXIMUM EXTENT PERMITTED BY LAW WE ARE NOT LIABLE "
-                             "FOR ANYTHING AT ALL", &title));
-  EXPECT_FALSE(IsHeadingLine("Section 3 applies to every user of the service who signs up.",
+  EXPECT_FALSE(IsHeadingLine("1. You must be 18 years old to use this service.",
                              &title));
+  EXPECT_FALSE(IsHeadingLine("ALL SALES ARE FINAL.", &title));
+  EXPECT_FALSE(IsHeadingLine(
+      "NOTICE: THIS AGREEMENT CONTAINS AN ARBITRATION CLAUSE", &title));
+  EXPECT_FALSE(
+      IsHeadingLine("TO THE MAXIMUM EXTENT PERMITTED BY LAW WE ARE NOT LIABLE "
+                    "FOR ANYTHING AT ALL",
+                    &title));
+  EXPECT_FALSE(IsHeadingLine(
+      "Section 3 applies to every user of the service who signs up.", &title));
   EXPECT_FALSE(IsHeadingLine("#hashtag", &title));
   EXPECT_FALSE(IsHeadingLine("2024", &title));
   EXPECT_FALSE(IsHeadingLine("Welcome to the service", &title));
@@ -51,7 +55,8 @@ TEST(SegmenterTest, RecognisesHeadingStyles) {
 
 TEST(SegmenterTest, SectionsTileTheTextAndCarryTitles) {
   std::string text =
-      "Intro line.\n\n# Fees\nWe charge money. Often.\n\n2. Refunds\nNone at all.\n";
+      "Intro line.\n\n# Fees\nWe charge money. Often.\n\n2. Refunds\nNone at "
+      "all.\n";
   std::vector<Section> sections = SegmentText(text);
   ASSERT_EQ(sections.size(), 3u);
   EXPECT_EQ(sections[0].title, "");
@@ -75,23 +80,24 @@ TEST(SegmenterTest, LeadingBlankTextJoinsFirstSection) {
 }
 
 TEST(SegmenterTest, AbbreviationsAndDecimalsDoNotEndSentences) {
-  EXPECT_EQ(Sentences("We sell widgets, e.g. the Model 3.5 at $19.99 in the U.S. and "
-                      "Canada. Acme Inc. ships them, i.e. quickly. Dr. J. Smith "
-                      "approves. Done!"),
-            (std::vector<std::string>{
-                "We sell widgets, e.g. the Model 3.5 at $19.99 in the U.S. and Canada.",
-                "Acme Inc. ships them, i.e. quickly.", "Dr. J. Smith approves.",
-                "Done!"}));
+  EXPECT_EQ(
+      Sentences("We sell widgets, e.g. the Model 3.5 at $19.99 in the U.S. and "
+                "Canada. Acme Inc. ships them, i.e. quickly. Dr. J. Smith "
+                "approves. Done!"),
+      (std::vector<std::string>{"We sell widgets, e.g. the Model 3.5 at $19.99 "
+                                "in the U.S. and Canada.",
+                                "Acme Inc. ships them, i.e. quickly.",
+                                "Dr. J. Smith approves.", "Done!"}));
 }
 
 TEST(SegmenterTest, QuotesBracketsParagraphsAndLists) {
   EXPECT_EQ(Sentences("He said \"stop.\" Then left (quietly.) Next one?\n"
                       "wrapped line continues.\n\nNew paragraph\n"
                       "- item one\n- item two\n(a) item three"),
-            (std::vector<std::string>{"He said \"stop.\"", "Then left (quietly.)",
-                                      "Next one?\nwrapped line continues.",
-                                      "New paragraph", "- item one", "- item two",
-                                      "(a) item three"}));
+            (std::vector<std::string>{
+                "He said \"stop.\"", "Then left (quietly.)",
+                "Next one?\nwrapped line continues.", "New paragraph",
+                "- item one", "- item two", "(a) item three"}));
 }
 
 TEST(SegmenterTest, LowercaseContinuationIsNotABoundary) {
@@ -153,16 +159,19 @@ namespace {
 
 TEST(SegmenterTest, RunInHeadings) {
   absl::string_view title;
-  EXPECT_TRUE(IsRunInHeading("1. Membership Term. This Agreement starts today.", &title));
+  EXPECT_TRUE(IsRunInHeading("1. Membership Term. This Agreement starts today.",
+                             &title));
   EXPECT_EQ(title, "1. Membership Term");
-  EXPECT_TRUE(IsRunInHeading("  8. Assumption of Risk and Release. Exercise is risky.", &title));
+  EXPECT_TRUE(IsRunInHeading(
+      "  8. Assumption of Risk and Release. Exercise is risky.", &title));
   EXPECT_EQ(title, "8. Assumption of Risk and Release");
   EXPECT_FALSE(IsRunInHeading("1. You must be at least 18. Really.", &title));
   EXPECT_FALSE(IsRunInHeading("1. Fees.", &title));
   EXPECT_FALSE(IsRunInHeading("Fees. You pay.", &title));
 
-  std::string text = "1. Dues and Fees. You pay $5.00 monthly. Fees rise.\n"
-                     "2. Cancellation. Write to us.\n";
+  std::string text =
+      "1. Dues and Fees. You pay $5.00 monthly. Fees rise.\n"
+      "2. Cancellation. Write to us.\n";
   std::vector<Section> sections = SegmentText(text);
   ASSERT_EQ(sections.size(), 2u);
   EXPECT_EQ(sections[0].title, "1. Dues and Fees");

@@ -32,8 +32,8 @@ class E2eBench : public AnalysisTest {
     WorkerOptions options;
     options.workers = 2;
     options.instance_id = "bench";
-    auto pool = std::make_unique<WorkerPool>(&app().queue(),
-                                             RuleEngineAnalyzeFn(analyzer), options);
+    auto pool = std::make_unique<WorkerPool>(
+        &app().queue(), RuleEngineAnalyzeFn(analyzer), options);
     pool->Start();
     return pool;
   }
@@ -46,7 +46,6 @@ class E2eBench : public AnalysisTest {
     }
     return text;
   }
-
 };
 
 TEST_F(E2eBench, Throughput) {
@@ -54,17 +53,20 @@ TEST_F(E2eBench, Throughput) {
   auto workers = StartWorkers();
   for (int repeat : {1, 20}) {
     const int n = 200;
-    const int64_t before = OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
+    const int64_t before =
+        OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted");
     const absl::Time start = absl::Now();
     for (int i = 0; i < n; ++i) Submit(a, Doc(i + repeat * 1000, repeat));
     const absl::Duration submit = absl::Now() - start;
-    while (OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted") < before + n) {
+    while (OutboxCount("fineprint.analysis.events.v1.AnalysisCompleted") <
+           before + n) {
       ASSERT_LT(absl::Now() - start, absl::Minutes(5));
       absl::SleepFor(absl::Milliseconds(5));
     }
     const absl::Duration total = absl::Now() - start;
     std::printf(
-        "throughput: %d docs of %zu bytes: submit %.0f/s, submit->completed %.1f jobs/s "
+        "throughput: %d docs of %zu bytes: submit %.0f/s, submit->completed "
+        "%.1f jobs/s "
         "(%.2f s)\n",
         n, Doc(0, repeat).size(), n / absl::ToDoubleSeconds(submit),
         n / absl::ToDoubleSeconds(total), absl::ToDoubleSeconds(total));
@@ -83,22 +85,24 @@ TEST_F(E2eBench, HighPriorityBehindALowBacklog) {
   const std::string high = Submit(enterprise, Doc(99999, 5)).job().name();
   const absl::Time start = absl::Now();
   auto workers = StartWorkers();
-  v1::AnalysisJob high_job = WaitForJob(enterprise, high, v1::JOB_STATE_UNSPECIFIED,
-                                        absl::Minutes(5));
+  v1::AnalysisJob high_job =
+      WaitForJob(enterprise, high, v1::JOB_STATE_UNSPECIFIED, absl::Minutes(5));
   ASSERT_EQ(high_job.state(), v1::SUCCEEDED);
   int low_done_before = 0;
   for (const std::string& name : low) {
-    v1::AnalysisJob j = WaitForJob(free_org, name, v1::JOB_STATE_UNSPECIFIED,
-                                   absl::Minutes(5));
+    v1::AnalysisJob j =
+        WaitForJob(free_org, name, v1::JOB_STATE_UNSPECIFIED, absl::Minutes(5));
     if (j.start_time() < high_job.start_time()) ++low_done_before;
   }
   const double drain = absl::ToDoubleSeconds(absl::Now() - start);
   const double high_wait =
-      static_cast<double>(TimeUtil::TimestampToMicroseconds(high_job.start_time()) -
-                          absl::ToUnixMicros(start)) /
+      static_cast<double>(
+          TimeUtil::TimestampToMicroseconds(high_job.start_time()) -
+          absl::ToUnixMicros(start)) /
       1e6;
   std::printf(
-      "priority: HIGH job submitted last behind %d queued LOW jobs (%zu bytes each) "
+      "priority: HIGH job submitted last behind %d queued LOW jobs (%zu bytes "
+      "each) "
       "started %.4f s after the workers did (%d LOW jobs started before it); "
       "backlog drained in %.2f s (%.0f jobs/s)\n",
       backlog, Doc(0, 5).size(), high_wait, low_done_before, drain,
@@ -113,17 +117,19 @@ TEST_F(E2eBench, LargestDocument) {
   // section, so the analyser reports progress only at its start and end.
   std::string text;
   for (int i = 0; text.size() < 2 * 1024 * 1024 - 1024; ++i) {
-    absl::StrAppend(&text, "Paragraph ", i, ". We may share your data with partners. ",
+    absl::StrAppend(&text, "Paragraph ", i,
+                    ". We may share your data with partners. ",
                     "You agree to binding arbitration.\n");
   }
   v1::SubmitDocumentResponse resp = Submit(a, text);
-  v1::AnalysisJob job =
-      WaitForJob(a, resp.job().name(), v1::JOB_STATE_UNSPECIFIED, absl::Minutes(2));
+  v1::AnalysisJob job = WaitForJob(a, resp.job().name(),
+                                   v1::JOB_STATE_UNSPECIFIED, absl::Minutes(2));
   ASSERT_EQ(job.state(), v1::SUCCEEDED);
-  std::printf("large: %zu bytes analysed in %.3f s (start -> end)\n", text.size(),
-              static_cast<double>(TimeUtil::DurationToMicroseconds(job.end_time() -
-                                                                   job.start_time())) /
-                  1e6);
+  std::printf(
+      "large: %zu bytes analysed in %.3f s (start -> end)\n", text.size(),
+      static_cast<double>(
+          TimeUtil::DurationToMicroseconds(job.end_time() - job.start_time())) /
+          1e6);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ class DegradedTest : public AnalysisTest {
       // Nothing listens on port 1: every call fails at once.
       o.analyzer_backend = "127.0.0.1:1";
       o.backend.deadline = absl::Milliseconds(200);
-      o.backend.breaker = {/*failure_threshold=*/2, /*cool_down=*/absl::Seconds(60)};
+      o.backend.breaker = {/*failure_threshold=*/2,
+                           /*cool_down=*/absl::Seconds(60)};
     });
   }
 };

@@ -37,12 +37,14 @@ TEST_F(KafkaTest, PlanChangedReprioritisesQueuedJobs) {
     job = GetJob(a, resp.job().name());
   } while (job.priority() != v1::PRIORITY_HIGH && absl::Now() < deadline);
   EXPECT_EQ(job.priority(), v1::PRIORITY_HIGH);
-  EXPECT_EQ(Count("SELECT count(*) FROM org_plans WHERE org_id = $1 AND plan = $2",
-                  {a.org_id(), "ENTERPRISE"}),
-            1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM org_plans WHERE org_id = $1 AND plan = $2",
+            {a.org_id(), "ENTERPRISE"}),
+      1);
   // OrganizationCreated (ignored) and PlanChanged, each recorded once; same
   // key, so the first was handled before the second.
-  EXPECT_EQ(Count("SELECT count(*) FROM inbox WHERE consumer_group = 'analysis'"), 2);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM inbox WHERE consumer_group = 'analysis'"), 2);
 
   // The DocumentSubmitted event left the outbox for Kafka.
   const absl::Time publish_deadline = absl::Now() + absl::Seconds(30);

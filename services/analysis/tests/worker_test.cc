@@ -13,11 +13,13 @@ namespace {
 // (UNAVAILABLE), "slow ..." reports progress in 40 steps of 25 ms.
 std::atomic<int> g_attempts{0};
 
-absl::StatusOr<v1::Analysis> FakeAnalyze(const ClaimedJob& job, const ProgressFn& progress) {
+absl::StatusOr<v1::Analysis> FakeAnalyze(const ClaimedJob& job,
+                                         const ProgressFn& progress) {
   g_attempts++;
   if (absl::StartsWith(job.text, "fail:")) {
     const int failures = job.text[5] - '0';
-    if (job.attempt <= failures) return absl::UnavailableError("backend hiccup");
+    if (job.attempt <= failures)
+      return absl::UnavailableError("backend hiccup");
   }
   const int steps = absl::StartsWith(job.text, "slow") ? 40 : 1;
   for (int i = 0; i < steps; ++i) {
@@ -120,10 +122,13 @@ TEST_F(WorkerTest, ExhaustedRetriesGoDeadAndCanBeRequeued) {
   v1::AnalysisJob job = WaitForJob(a, resp.job().name());
   ASSERT_EQ(job.state(), v1::DEAD);
   EXPECT_EQ(job.attempt(), 3);
-  EXPECT_EQ(job.error().code(), static_cast<int>(grpc::StatusCode::UNAVAILABLE));
-  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND event_type = $2",
-                  {IdOf(job.name()), "fineprint.analysis.events.v1.AnalysisFailed"}),
-            1);
+  EXPECT_EQ(job.error().code(),
+            static_cast<int>(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND "
+            "event_type = $2",
+            {IdOf(job.name()), "fineprint.analysis.events.v1.AnalysisFailed"}),
+      1);
 
   v1::ListDeadJobsRequest list;
   list.set_parent(a.org.name());
@@ -131,13 +136,16 @@ TEST_F(WorkerTest, ExhaustedRetriesGoDeadAndCanBeRequeued) {
   ASSERT_TRUE(stub().ListDeadJobs(Ctx(a.token).get(), list, &dead).ok());
   ASSERT_EQ(dead.jobs_size(), 1);
   EXPECT_EQ(dead.jobs(0).name(), job.name());
-  EXPECT_EQ(stub().ListDeadJobs(Ctx(member.token).get(), list, &dead).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().ListDeadJobs(Ctx(member.token).get(), list, &dead).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   v1::RequeueJobRequest requeue;
   requeue.set_name(job.name());
   v1::AnalysisJob requeued;
-  EXPECT_EQ(stub().RequeueJob(Ctx(member.token).get(), requeue, &requeued).error_code(),
+  EXPECT_EQ(stub()
+                .RequeueJob(Ctx(member.token).get(), requeue, &requeued)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub().RequeueJob(Ctx(a.token).get(), requeue, &requeued).ok());
   EXPECT_EQ(requeued.state(), v1::QUEUED);
@@ -149,8 +157,9 @@ TEST_F(WorkerTest, ExhaustedRetriesGoDeadAndCanBeRequeued) {
   v1::SubmitDocumentResponse ok = Submit(a, "fine");
   ASSERT_EQ(WaitForJob(a, ok.job().name()).state(), v1::SUCCEEDED);
   requeue.set_name(ok.job().name());
-  EXPECT_EQ(stub().RequeueJob(Ctx(a.token).get(), requeue, &requeued).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub().RequeueJob(Ctx(a.token).get(), requeue, &requeued).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(WorkerTest, AJobOfALostWorkerIsFinishedByAnotherExactlyOnce) {
@@ -160,8 +169,10 @@ TEST_F(WorkerTest, AJobOfALostWorkerIsFinishedByAnotherExactlyOnce) {
   v1::AnalysisJob job = WaitForJob(a, resp.job().name());
   EXPECT_EQ(job.state(), v1::SUCCEEDED);
   EXPECT_EQ(job.attempt(), 2);  // the first attempt's lease expired
-  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND event_type = $2",
-                  {IdOf(job.name()), "fineprint.analysis.events.v1.AnalysisCompleted"}),
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE aggregate_id = $1 AND "
+                  "event_type = $2",
+                  {IdOf(job.name()),
+                   "fineprint.analysis.events.v1.AnalysisCompleted"}),
             1);
 }
 
@@ -182,7 +193,8 @@ TEST_F(WorkerTest, WatchJobStreamsProgressUntilDone) {
   int progress_updates = 0;
   int last = -1;
   for (const v1::AnalysisJob& j : updates) {
-    if (j.state() == v1::RUNNING && j.progress_percent() > 0) ++progress_updates;
+    if (j.state() == v1::RUNNING && j.progress_percent() > 0)
+      ++progress_updates;
     if (j.state() == v1::RUNNING) {
       EXPECT_GE(j.progress_percent(), last);
       last = j.progress_percent();

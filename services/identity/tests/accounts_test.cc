@@ -13,7 +13,9 @@
 namespace fineprint::identity::testing {
 namespace {
 
-std::string Reason(const grpc::Status& s) { return status::Reason(status::FromGrpc(s)); }
+std::string Reason(const grpc::Status& s) {
+  return status::Reason(status::FromGrpc(s));
+}
 
 class AccountsTest : public IdentityTest {};
 
@@ -39,7 +41,8 @@ TEST_F(AccountsTest, DuplicateEmailIsAlreadyExistsAndWritesNothing) {
   Account a = SignUp();
   const int64_t users = UserCount(), events = OutboxCount();
   v1::SignUpRequest req;
-  req.set_email(absl::AsciiStrToUpper(a.email));  // emails compare case-insensitively
+  req.set_email(
+      absl::AsciiStrToUpper(a.email));  // emails compare case-insensitively
   req.set_password("another strong password");
   req.set_display_name("Dup");
   v1::SignUpResponse resp;
@@ -166,7 +169,8 @@ TEST_F(AccountsTest, PublicKeySetVerifiesIssuedTokens) {
   ASSERT_TRUE(keys.ok());
   auth::StaticKeyResolver resolver;
   for (const auto& [kid, key] : *keys) resolver.Add(kid, key);
-  auto claims = auth::VerifyAccessToken(a.tokens.access_token(), resolver, absl::Now());
+  auto claims =
+      auth::VerifyAccessToken(a.tokens.access_token(), resolver, absl::Now());
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->subject, a.user.name());
   EXPECT_EQ(claims->role, "OWNER");
@@ -185,8 +189,13 @@ class BadTokenTest : public IdentityTest {
     return stub().GetMe(Ctx(token).get(), {}, &me);
   }
   auth::Claims ValidClaims() {
-    return {account_.user.name(), account_.org.name(), "OWNER", "FREE", "t",
-            absl::Now(), absl::Now() + absl::Minutes(5)};
+    return {account_.user.name(),
+            account_.org.name(),
+            "OWNER",
+            "FREE",
+            "t",
+            absl::Now(),
+            absl::Now() + absl::Minutes(5)};
   }
   Account account_;
   auth::SigningKey server_key_;
@@ -212,8 +221,8 @@ TEST_F(BadTokenTest, TamperedTokenIsRejected) {
       absl::StrSplit(account_.tokens.access_token(), '.');
   auth::Claims c = ValidClaims();
   c.organization = "orgs/someoneelse";
-  std::vector<std::string> other =
-      absl::StrSplit(auth::SignAccessToken(c, auth::SigningKey::Generate("x")), '.');
+  std::vector<std::string> other = absl::StrSplit(
+      auth::SignAccessToken(c, auth::SigningKey::Generate("x")), '.');
   grpc::Status s = GetMe(parts[0] + "." + other[1] + "." + parts[2]);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Reason(s), "TOKEN_SIGNATURE");
@@ -222,8 +231,8 @@ TEST_F(BadTokenTest, TamperedTokenIsRejected) {
 TEST_F(BadTokenTest, AlgNoneIsRejected) {
   std::vector<std::string> parts =
       absl::StrSplit(account_.tokens.access_token(), '.');
-  const std::string none = auth::Base64UrlEncode(
-      absl::StrCat(R"({"alg":"none","typ":"JWT","kid":")", server_key_.kid, "\"}"));
+  const std::string none = auth::Base64UrlEncode(absl::StrCat(
+      R"({"alg":"none","typ":"JWT","kid":")", server_key_.kid, "\"}"));
   grpc::Status s = GetMe(none + "." + parts[1] + ".");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Reason(s), "TOKEN_ALGORITHM");

@@ -16,7 +16,8 @@ class ApiKeysTest : public IdentityTest {
     req.mutable_api_key()->set_role(role);
     req.set_request_id(request_id);
     v1::CreateApiKeyResponse resp;
-    grpc::Status s = stub().CreateApiKey(Ctx(who.tokens.access_token()).get(), req, &resp);
+    grpc::Status s =
+        stub().CreateApiKey(Ctx(who.tokens.access_token()).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
@@ -54,19 +55,23 @@ TEST_F(ApiKeysTest, SecretIsNeverListedAndNotStoredInClear) {
   v1::ListApiKeysRequest list;
   list.set_parent(owner.org.name());
   v1::ListApiKeysResponse resp;
-  ASSERT_TRUE(stub().ListApiKeys(Ctx(owner.tokens.access_token()).get(), list, &resp).ok());
+  ASSERT_TRUE(
+      stub()
+          .ListApiKeys(Ctx(owner.tokens.access_token()).get(), list, &resp)
+          .ok());
   ASSERT_EQ(resp.api_keys_size(), 1);
   EXPECT_EQ(resp.api_keys(0).name(), key.api_key().name());
   EXPECT_EQ(resp.SerializeAsString().find(key.secret()), std::string::npos);
 
   int64_t clear = -1;
   ASSERT_TRUE(db::RunInTransaction(pool(), {}, [&](db::Tx& tx) -> absl::Status {
-    auto r = tx.Execute("SELECT count(*) FROM api_keys WHERE secret_hash = $1",
-                        {key.secret()});
-    if (!r.ok()) return r.status();
-    clear = *(*r)[0].GetInt64(0);
-    return absl::OkStatus();
-  }).ok());
+                auto r = tx.Execute(
+                    "SELECT count(*) FROM api_keys WHERE secret_hash = $1",
+                    {key.secret()});
+                if (!r.ok()) return r.status();
+                clear = *(*r)[0].GetInt64(0);
+                return absl::OkStatus();
+              }).ok());
   EXPECT_EQ(clear, 0);
 }
 
@@ -76,7 +81,10 @@ TEST_F(ApiKeysTest, RevokedKeyStopsWorking) {
   v1::RevokeApiKeyRequest revoke;
   revoke.set_name(key.api_key().name());
   v1::ApiKey revoked;
-  ASSERT_TRUE(stub().RevokeApiKey(Ctx(owner.tokens.access_token()).get(), revoke, &revoked).ok());
+  ASSERT_TRUE(stub()
+                  .RevokeApiKey(Ctx(owner.tokens.access_token()).get(), revoke,
+                                &revoked)
+                  .ok());
   EXPECT_TRUE(revoked.has_revoke_time());
   v1::Me me;
   grpc::Status s = GetMeWithKey(key.secret(), &me);
@@ -112,7 +120,8 @@ TEST_F(ApiKeysTest, KeysCannotOutrankTheirCreator) {
   req.mutable_api_key()->set_display_name("root");
   req.mutable_api_key()->set_role(v1::OWNER);
   v1::CreateApiKeyResponse resp;
-  grpc::Status s = stub().CreateApiKey(Ctx(admin.tokens.access_token()).get(), req, &resp);
+  grpc::Status s =
+      stub().CreateApiKey(Ctx(admin.tokens.access_token()).get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(resp.secret().empty());
 }

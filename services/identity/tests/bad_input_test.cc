@@ -20,12 +20,15 @@ class BadInputTest : public IdentityTest {
   }
   // Asserts INVALID_ARGUMENT naming `field` among the violations.
   static void ExpectViolation(const grpc::Status& s, absl::string_view field) {
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
     google::rpc::BadRequest br;
-    ASSERT_TRUE(status::GetDetail(status::FromGrpc(s), &br)) << s.error_message();
+    ASSERT_TRUE(status::GetDetail(status::FromGrpc(s), &br))
+        << s.error_message();
     bool found = false;
     for (const auto& v : br.field_violations()) found |= v.field() == field;
-    EXPECT_TRUE(found) << "no violation for " << field << ": " << br.DebugString();
+    EXPECT_TRUE(found) << "no violation for " << field << ": "
+                       << br.DebugString();
   }
   grpc::Status SignUpWith(absl::string_view email, absl::string_view password,
                           absl::string_view name) {
@@ -41,9 +44,9 @@ class BadInputTest : public IdentityTest {
 };
 
 TEST_F(BadInputTest, MalformedEmails) {
-  for (const char* email : {"", "no-at-sign", "two@@example.com", "x@localhost",
-                            "x@exa mple.com", "x\";--@example.com",
-                            "' OR 1=1 --@example.com"}) {
+  for (const char* email :
+       {"", "no-at-sign", "two@@example.com", "x@localhost", "x@exa mple.com",
+        "x\";--@example.com", "' OR 1=1 --@example.com"}) {
     SCOPED_TRACE(email);
     ExpectViolation(SignUpWith(email, kPassword, "Name"), "email");
   }
@@ -52,16 +55,19 @@ TEST_F(BadInputTest, MalformedEmails) {
 TEST_F(BadInputTest, WeakOrHugePasswords) {
   ExpectViolation(SignUpWith(UniqueEmail(), "short", "Name"), "password");
   ExpectViolation(SignUpWith(UniqueEmail(), "password123", "Name"), "password");
-  ExpectViolation(SignUpWith(UniqueEmail(), "aaaaaaaaaaaaaaaa", "Name"), "password");
-  ExpectViolation(SignUpWith(UniqueEmail(), std::string(1 << 20, 'x'), "Name"), "password");
+  ExpectViolation(SignUpWith(UniqueEmail(), "aaaaaaaaaaaaaaaa", "Name"),
+                  "password");
+  ExpectViolation(SignUpWith(UniqueEmail(), std::string(1 << 20, 'x'), "Name"),
+                  "password");
 }
 
 TEST_F(BadInputTest, OversizedAndEmptyFields) {
   ExpectViolation(SignUpWith(UniqueEmail(), kPassword, std::string(101, 'n')),
                   "display_name");
   ExpectViolation(SignUpWith(UniqueEmail(), kPassword, ""), "display_name");
-  ExpectViolation(SignUpWith(std::string(300, 'e') + "@example.com", kPassword, "N"),
-                  "email");
+  ExpectViolation(
+      SignUpWith(std::string(300, 'e') + "@example.com", kPassword, "N"),
+      "email");
 }
 
 TEST_F(BadInputTest, EveryViolationIsReportedAtOnce) {
@@ -75,13 +81,15 @@ TEST_F(BadInputTest, SqlMetacharactersInNamesAreRejected) {
   v1::GetUserRequest get;
   get.set_name("orgs/x'; DROP TABLE users; --/users/1");
   v1::User out;
-  ExpectViolation(stub().GetUser(Ctx(owner_.tokens.access_token()).get(), get, &out),
-                  "name");
+  ExpectViolation(
+      stub().GetUser(Ctx(owner_.tokens.access_token()).get(), get, &out),
+      "name");
   v1::ListUsersRequest list;
   list.set_parent(owner_.org.name() + "' OR '1'='1");
   v1::ListUsersResponse resp;
-  ExpectViolation(stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
-                  "parent");
+  ExpectViolation(
+      stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
+      "parent");
 }
 
 TEST_F(BadInputTest, UnknownEnumValues) {
@@ -92,18 +100,21 @@ TEST_F(BadInputTest, UnknownEnumValues) {
   req.mutable_user()->set_role(static_cast<v1::Role>(99));
   req.set_password(kPassword);
   v1::User out;
-  ExpectViolation(stub().CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out),
-                  "user.role");
+  ExpectViolation(
+      stub().CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out),
+      "user.role");
   req.mutable_user()->set_role(v1::ROLE_UNSPECIFIED);
-  ExpectViolation(stub().CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out),
-                  "user.role");
+  ExpectViolation(
+      stub().CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out),
+      "user.role");
 
   v1::ChangePlanRequest plan;
   plan.set_name(owner_.org.name());
   plan.set_plan(static_cast<v1::Plan>(42));
   v1::Organization org;
-  ExpectViolation(stub().ChangePlan(Ctx(owner_.tokens.access_token()).get(), plan, &org),
-                  "plan");
+  ExpectViolation(
+      stub().ChangePlan(Ctx(owner_.tokens.access_token()).get(), plan, &org),
+      "plan");
 }
 
 TEST_F(BadInputTest, BadPaginationAndRequestIds) {
@@ -111,12 +122,14 @@ TEST_F(BadInputTest, BadPaginationAndRequestIds) {
   list.set_parent(owner_.org.name());
   list.set_page_size(-1);
   v1::ListUsersResponse resp;
-  ExpectViolation(stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
-                  "page_size");
+  ExpectViolation(
+      stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
+      "page_size");
   list.set_page_size(10);
   list.set_page_token("!!not-base64!!");
-  ExpectViolation(stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
-                  "page_token");
+  ExpectViolation(
+      stub().ListUsers(Ctx(owner_.tokens.access_token()).get(), list, &resp),
+      "page_token");
 
   v1::SignUpRequest req;
   req.set_email(UniqueEmail());
@@ -130,8 +143,10 @@ TEST_F(BadInputTest, BadPaginationAndRequestIds) {
 TEST_F(BadInputTest, InvalidUtf8IsRefusedBeforeTheHandler) {
   // proto3 strings must be UTF-8; the request does not even deserialize, and
   // the call guard reports that as the client's error.
-  grpc::Status s = SignUpWith(UniqueEmail(), kPassword, std::string("Bad \xff\xfe name"));
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  grpc::Status s =
+      SignUpWith(UniqueEmail(), kPassword, std::string("Bad \xff\xfe name"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
   EXPECT_EQ(status::Reason(status::FromGrpc(s)), "MALFORMED_REQUEST");
 }
 
@@ -145,7 +160,10 @@ TEST_F(BadInputTest, DisplayNamesWithQuotesAreStoredVerbatim) {
   req.mutable_user()->set_role(v1::VIEWER);
   req.set_password(kPassword);
   v1::User out;
-  ASSERT_TRUE(stub().CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out).ok());
+  ASSERT_TRUE(
+      stub()
+          .CreateUser(Ctx(owner_.tokens.access_token()).get(), req, &out)
+          .ok());
   EXPECT_EQ(out.display_name(), "Robert'); DROP TABLE users;--");
   users_ = UserCount();
   events_ = OutboxCount();

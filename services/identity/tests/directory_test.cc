@@ -6,7 +6,9 @@
 namespace fineprint::identity::testing {
 namespace {
 
-std::string Reason(const grpc::Status& s) { return status::Reason(status::FromGrpc(s)); }
+std::string Reason(const grpc::Status& s) {
+  return status::Reason(status::FromGrpc(s));
+}
 
 class DirectoryTest : public IdentityTest {};
 
@@ -22,7 +24,8 @@ TEST_F(DirectoryTest, ListUsersPagesThroughTheOrganization) {
     req.set_page_size(2);
     req.set_page_token(token);
     v1::ListUsersResponse resp;
-    grpc::Status s = stub().ListUsers(Ctx(owner.tokens.access_token()).get(), req, &resp);
+    grpc::Status s =
+        stub().ListUsers(Ctx(owner.tokens.access_token()).get(), req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_LE(resp.users_size(), 2);
     EXPECT_EQ(resp.total_size(), 5);
@@ -33,13 +36,15 @@ TEST_F(DirectoryTest, ListUsersPagesThroughTheOrganization) {
   EXPECT_EQ(pages, 3);
   ASSERT_EQ(seen.size(), 5u);
   std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "no duplicates";
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end())
+      << "no duplicates";
 }
 
 TEST_F(DirectoryTest, UpdateUserWithEtagAndRoleEvents) {
   Account owner = SignUp();
   Account member = AddUser(owner, v1::MEMBER);
-  const int64_t role_events = OutboxCount("fineprint.identity.events.v1.UserRoleChanged");
+  const int64_t role_events =
+      OutboxCount("fineprint.identity.events.v1.UserRoleChanged");
 
   v1::UpdateUserRequest req;
   req.mutable_user()->set_name(member.user.name());
@@ -47,20 +52,26 @@ TEST_F(DirectoryTest, UpdateUserWithEtagAndRoleEvents) {
   req.mutable_user()->set_etag(member.user.etag());
   req.mutable_update_mask()->add_paths("role");
   v1::User updated;
-  ASSERT_TRUE(stub().UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &updated).ok());
+  ASSERT_TRUE(
+      stub()
+          .UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &updated)
+          .ok());
   EXPECT_EQ(updated.role(), v1::ADMIN);
   EXPECT_NE(updated.etag(), member.user.etag());
-  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.UserRoleChanged"), role_events + 1);
+  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.UserRoleChanged"),
+            role_events + 1);
 
   // The same (now stale) etag again: ABORTED, nothing changes.
   req.mutable_user()->set_role(v1::VIEWER);
   v1::User stale;
-  grpc::Status s = stub().UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &stale);
+  grpc::Status s =
+      stub().UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &stale);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
   v1::GetUserRequest get;
   get.set_name(member.user.name());
   v1::User now;
-  ASSERT_TRUE(stub().GetUser(Ctx(owner.tokens.access_token()).get(), get, &now).ok());
+  ASSERT_TRUE(
+      stub().GetUser(Ctx(owner.tokens.access_token()).get(), get, &now).ok());
   EXPECT_EQ(now.role(), v1::ADMIN);
   EXPECT_EQ(now.etag(), updated.etag());
 }
@@ -71,7 +82,8 @@ TEST_F(DirectoryTest, UpdateMaskRejectsUnknownPaths) {
   req.mutable_user()->set_name(owner.user.name());
   req.mutable_update_mask()->add_paths("password_hash");
   v1::User out;
-  grpc::Status s = stub().UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &out);
+  grpc::Status s =
+      stub().UpdateUser(Ctx(owner.tokens.access_token()).get(), req, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   google::rpc::BadRequest br;
   ASSERT_TRUE(status::GetDetail(status::FromGrpc(s), &br));
@@ -89,7 +101,8 @@ TEST_F(DirectoryTest, RolesAreEnforcedFromTheContract) {
   req.mutable_user()->set_role(v1::MEMBER);
   req.set_password(kPassword);
   v1::User out;
-  grpc::Status s = stub().CreateUser(Ctx(viewer.tokens.access_token()).get(), req, &out);
+  grpc::Status s =
+      stub().CreateUser(Ctx(viewer.tokens.access_token()).get(), req, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Reason(s), "ROLE_NOT_ALLOWED");
 
@@ -104,7 +117,9 @@ TEST_F(DirectoryTest, RolesAreEnforcedFromTheContract) {
   plan.set_name(owner.org.name());
   plan.set_plan(v1::PREMIUM);
   v1::Organization org;
-  EXPECT_EQ(stub().ChangePlan(Ctx(admin.tokens.access_token()).get(), plan, &org).error_code(),
+  EXPECT_EQ(stub()
+                .ChangePlan(Ctx(admin.tokens.access_token()).get(), plan, &org)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -113,26 +128,33 @@ TEST_F(DirectoryTest, TheLastOwnerStays) {
   v1::DeleteUserRequest del;
   del.set_name(owner.user.name());
   google::protobuf::Empty empty;
-  grpc::Status s = stub().DeleteUser(Ctx(owner.tokens.access_token()).get(), del, &empty);
+  grpc::Status s =
+      stub().DeleteUser(Ctx(owner.tokens.access_token()).get(), del, &empty);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(s), "LAST_OWNER");
 }
 
 TEST_F(DirectoryTest, ChangePlanEmitsEventAndReachesNewTokens) {
   Account owner = SignUp();
-  const int64_t before = OutboxCount("fineprint.identity.events.v1.PlanChanged");
+  const int64_t before =
+      OutboxCount("fineprint.identity.events.v1.PlanChanged");
   v1::ChangePlanRequest req;
   req.set_name(owner.org.name());
   req.set_plan(v1::PREMIUM);
   req.set_etag(owner.org.etag());
   v1::Organization org;
-  ASSERT_TRUE(stub().ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org).ok());
+  ASSERT_TRUE(stub()
+                  .ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org)
+                  .ok());
   EXPECT_EQ(org.plan(), v1::PREMIUM);
-  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.PlanChanged"), before + 1);
+  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.PlanChanged"),
+            before + 1);
 
   // A second change with the first etag is stale.
   req.set_plan(v1::ENTERPRISE);
-  EXPECT_EQ(stub().ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org).error_code(),
+  EXPECT_EQ(stub()
+                .ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org)
+                .error_code(),
             grpc::StatusCode::ABORTED);
 
   v1::RefreshTokenRequest refresh;
@@ -151,7 +173,10 @@ TEST_F(DirectoryTest, DeletedUserLosesAccess) {
   del.set_name(member.user.name());
   del.set_etag(member.user.etag());
   google::protobuf::Empty empty;
-  ASSERT_TRUE(stub().DeleteUser(Ctx(owner.tokens.access_token()).get(), del, &empty).ok());
+  ASSERT_TRUE(
+      stub()
+          .DeleteUser(Ctx(owner.tokens.access_token()).get(), del, &empty)
+          .ok());
   v1::RefreshTokenRequest refresh;
   refresh.set_refresh_token(member.tokens.refresh_token());
   v1::AuthTokens tokens;
@@ -160,7 +185,9 @@ TEST_F(DirectoryTest, DeletedUserLosesAccess) {
   v1::GetUserRequest get;
   get.set_name(member.user.name());
   v1::User out;
-  EXPECT_EQ(stub().GetUser(Ctx(owner.tokens.access_token()).get(), get, &out).error_code(),
+  EXPECT_EQ(stub()
+                .GetUser(Ctx(owner.tokens.access_token()).get(), get, &out)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 
@@ -174,9 +201,15 @@ TEST_F(DirectoryTest, CreateUserIsIdempotentByRequestId) {
   req.set_password(kPassword);
   req.set_request_id("create-user-1");
   v1::User first, second;
-  ASSERT_TRUE(stub().CreateUser(Ctx(owner.tokens.access_token()).get(), req, &first).ok());
+  ASSERT_TRUE(
+      stub()
+          .CreateUser(Ctx(owner.tokens.access_token()).get(), req, &first)
+          .ok());
   const int64_t users = UserCount(), events = OutboxCount();
-  ASSERT_TRUE(stub().CreateUser(Ctx(owner.tokens.access_token()).get(), req, &second).ok());
+  ASSERT_TRUE(
+      stub()
+          .CreateUser(Ctx(owner.tokens.access_token()).get(), req, &second)
+          .ok());
   EXPECT_EQ(second.name(), first.name());
   EXPECT_EQ(UserCount(), users);
   EXPECT_EQ(OutboxCount(), events);

@@ -35,7 +35,8 @@ class IdentityTest : public ::testing::Test {
   static db::Pool& pool() { return app_->pool(); }
 
   // A context carrying `access_token` (if any) with a 10 s deadline.
-  static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& access_token = "");
+  static std::unique_ptr<grpc::ClientContext> Ctx(
+      const std::string& access_token = "");
   // A unique email per call.
   static std::string UniqueEmail(absl::string_view tag = "user");
   // Signs up a fresh account; fails the test on error.

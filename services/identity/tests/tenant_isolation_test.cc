@@ -17,7 +17,8 @@ class TenantIsolationTest : public IdentityTest {
   std::string AliceToken() { return alice_.tokens.access_token(); }
   // The same user id under Alice's org: must not find Bob's user.
   std::string Spliced() {
-    return alice_.org.name() + bob_member_.user.name().substr(bob_.org.name().size());
+    return alice_.org.name() +
+           bob_member_.user.name().substr(bob_.org.name().size());
   }
   Account alice_, bob_, bob_member_;
 };
@@ -44,8 +45,9 @@ TEST_F(TenantIsolationTest, CannotReadAnotherOrganizationsUsers) {
   v1::GetOrganizationRequest org;
   org.set_name(bob_.org.name());
   v1::Organization o;
-  EXPECT_EQ(stub().GetOrganization(Ctx(AliceToken()).get(), org, &o).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().GetOrganization(Ctx(AliceToken()).get(), org, &o).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(TenantIsolationTest, CannotChangeAnotherOrganizationsData) {
@@ -55,20 +57,24 @@ TEST_F(TenantIsolationTest, CannotChangeAnotherOrganizationsData) {
   update.mutable_user()->set_display_name("pwned");
   update.mutable_update_mask()->add_paths("display_name");
   v1::User out;
-  EXPECT_EQ(stub().UpdateUser(Ctx(AliceToken()).get(), update, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().UpdateUser(Ctx(AliceToken()).get(), update, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   update.mutable_user()->set_name(Spliced());
-  EXPECT_EQ(stub().UpdateUser(Ctx(AliceToken()).get(), update, &out).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      stub().UpdateUser(Ctx(AliceToken()).get(), update, &out).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   v1::DeleteUserRequest del;
   del.set_name(bob_member_.user.name());
   google::protobuf::Empty empty;
-  EXPECT_EQ(stub().DeleteUser(Ctx(AliceToken()).get(), del, &empty).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().DeleteUser(Ctx(AliceToken()).get(), del, &empty).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   del.set_name(Spliced());
-  EXPECT_EQ(stub().DeleteUser(Ctx(AliceToken()).get(), del, &empty).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      stub().DeleteUser(Ctx(AliceToken()).get(), del, &empty).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   v1::CreateUserRequest create;
   create.set_parent(bob_.org.name());
@@ -76,8 +82,9 @@ TEST_F(TenantIsolationTest, CannotChangeAnotherOrganizationsData) {
   create.mutable_user()->set_display_name("Intruder");
   create.mutable_user()->set_role(v1::OWNER);
   create.set_password(kPassword);
-  EXPECT_EQ(stub().CreateUser(Ctx(AliceToken()).get(), create, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().CreateUser(Ctx(AliceToken()).get(), create, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   v1::ChangePlanRequest plan;
   plan.set_name(bob_.org.name());
@@ -90,7 +97,8 @@ TEST_F(TenantIsolationTest, CannotChangeAnotherOrganizationsData) {
   v1::GetUserRequest get;
   get.set_name(bob_member_.user.name());
   v1::User still;
-  ASSERT_TRUE(stub().GetUser(Ctx(bob_.tokens.access_token()).get(), get, &still).ok());
+  ASSERT_TRUE(
+      stub().GetUser(Ctx(bob_.tokens.access_token()).get(), get, &still).ok());
   EXPECT_EQ(still.display_name(), bob_member_.user.display_name());
 }
 
@@ -100,7 +108,9 @@ TEST_F(TenantIsolationTest, PageTokensDoNotCrossTenants) {
   list.set_parent(bob_.org.name());
   list.set_page_size(1);
   v1::ListUsersResponse resp;
-  ASSERT_TRUE(stub().ListUsers(Ctx(bob_.tokens.access_token()).get(), list, &resp).ok());
+  ASSERT_TRUE(stub()
+                  .ListUsers(Ctx(bob_.tokens.access_token()).get(), list, &resp)
+                  .ok());
   ASSERT_FALSE(resp.next_page_token().empty());
   v1::ListUsersRequest stolen;
   stolen.set_parent(alice_.org.name());
@@ -117,13 +127,17 @@ TEST_F(TenantIsolationTest, ApiKeysStayInTheirOrganization) {
   create.mutable_api_key()->set_display_name("ci");
   create.mutable_api_key()->set_role(v1::VIEWER);
   v1::CreateApiKeyResponse key;
-  ASSERT_TRUE(stub().CreateApiKey(Ctx(bob_.tokens.access_token()).get(), create, &key).ok());
+  ASSERT_TRUE(
+      stub()
+          .CreateApiKey(Ctx(bob_.tokens.access_token()).get(), create, &key)
+          .ok());
 
   v1::RevokeApiKeyRequest revoke;
   revoke.set_name(key.api_key().name());
   v1::ApiKey out;
-  EXPECT_EQ(stub().RevokeApiKey(Ctx(AliceToken()).get(), revoke, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().RevokeApiKey(Ctx(AliceToken()).get(), revoke, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Bob's key used against Alice's organisation.
   auto ctx = Ctx();

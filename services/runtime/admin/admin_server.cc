@@ -60,7 +60,8 @@ absl::Status AdminServer::Start(absl::string_view host, int port) {
   if (::inet_pton(AF_INET, std::string(host).c_str(), &addr.sin_addr) != 1) {
     return absl::InvalidArgumentError(absl::StrCat("admin: bad host ", host));
   }
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
+          0 ||
       ::listen(listen_fd_, 64) != 0) {
     const std::string err = std::strerror(errno);
     ::close(listen_fd_);
@@ -107,7 +108,8 @@ void AdminServer::ServeConnection(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   std::string request;
   char buf[4096];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
+  while (request.find("\r\n\r\n") == std::string::npos &&
+         request.size() < 16384) {
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) return;
     request.append(buf, static_cast<size_t>(n));
@@ -122,14 +124,15 @@ void AdminServer::ServeConnection(int fd) {
   } else {
     absl::string_view path = line[1].substr(0, line[1].find('?'));
     auto it = handlers_.find(path);
-    response = it == handlers_.end() ? Response{404, "text/plain", "not found\n"}
-                                     : it->second();
+    response = it == handlers_.end()
+                   ? Response{404, "text/plain", "not found\n"}
+                   : it->second();
   }
-  std::string out = absl::StrCat(
-      "HTTP/1.1 ", response.status, " ", Reason(response.status),
-      "\r\nContent-Type: ", response.content_type,
-      "\r\nContent-Length: ", response.body.size(),
-      "\r\nConnection: close\r\n\r\n");
+  std::string out =
+      absl::StrCat("HTTP/1.1 ", response.status, " ", Reason(response.status),
+                   "\r\nContent-Type: ", response.content_type,
+                   "\r\nContent-Length: ", response.body.size(),
+                   "\r\nConnection: close\r\n\r\n");
   if (line.empty() || line[0] != "HEAD") out += response.body;
   WriteAll(fd, out);
 }

@@ -36,7 +36,9 @@ std::string Get(int port, absl::string_view request_line) {
 TEST(AdminServerTest, ServesRegisteredPathsOnAFreePort) {
   AdminServer server;
   server.Handle("/healthz", [] { return Response{200, "text/plain", "ok\n"}; });
-  server.Handle("/readyz", [] { return Response{503, "text/plain", "db down\n"}; });
+  server.Handle("/readyz", [] {
+    return Response{503, "text/plain", "db down\n"};
+  });
   ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
   ASSERT_GT(server.port(), 0);
 
@@ -47,9 +49,11 @@ TEST(AdminServerTest, ServesRegisteredPathsOnAFreePort) {
   std::string not_ready = Get(server.port(), "GET /readyz?verbose=1 HTTP/1.1");
   EXPECT_EQ(not_ready.rfind("HTTP/1.1 503", 0), 0u) << not_ready;
 
-  EXPECT_EQ(Get(server.port(), "GET /nope HTTP/1.1").rfind("HTTP/1.1 404", 0), 0u);
-  EXPECT_EQ(Get(server.port(), "POST /healthz HTTP/1.1").rfind("HTTP/1.1 405", 0),
+  EXPECT_EQ(Get(server.port(), "GET /nope HTTP/1.1").rfind("HTTP/1.1 404", 0),
             0u);
+  EXPECT_EQ(
+      Get(server.port(), "POST /healthz HTTP/1.1").rfind("HTTP/1.1 405", 0),
+      0u);
   server.Stop();
   EXPECT_EQ(Get(server.port(), "GET /healthz HTTP/1.1"), "");
 }

@@ -6,7 +6,8 @@ namespace fineprint::api {
 namespace {
 
 TEST(ResourceNameTest, ParsesIds) {
-  auto ids = ParseResourceName("orgs/abc/users/d-1", "orgs/{org}/users/{user}", "name");
+  auto ids = ParseResourceName("orgs/abc/users/d-1", "orgs/{org}/users/{user}",
+                               "name");
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<std::string>{"abc", "d-1"}));
 }
@@ -16,7 +17,9 @@ TEST(ResourceNameTest, RejectsMalformedNames) {
                           "orgs/abc/users/x/y", "teams/abc/users/x",
                           "orgs/abc/users/x'; DROP TABLE users;--",
                           "orgs/../users/x", "orgs/abc/users/%2F"}) {
-    EXPECT_EQ(ParseResourceName(bad, "orgs/{org}/users/{user}", "name").status().code(),
+    EXPECT_EQ(ParseResourceName(bad, "orgs/{org}/users/{user}", "name")
+                  .status()
+                  .code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
   }

@@ -29,9 +29,11 @@ class IdempotencyKey {
 
   // The earlier response, if this request was already served.
   // INVALID_ARGUMENT if the request_id was used for a different request.
-  absl::StatusOr<bool> Replay(db::Tx& tx, google::protobuf::Message* response) const;
+  absl::StatusOr<bool> Replay(db::Tx& tx,
+                              google::protobuf::Message* response) const;
 
-  absl::Status Remember(db::Tx& tx, const google::protobuf::Message& response) const;
+  absl::Status Remember(db::Tx& tx,
+                        const google::protobuf::Message& response) const;
 
  private:
   std::string scope_;

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/runtime/trace/trace.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::api {
 
@@ -20,7 +20,8 @@ bool IsValidResourceId(absl::string_view id) {
 std::string NewResourceId() { return trace::RandomHex(8); }
 
 absl::StatusOr<std::vector<std::string>> ParseResourceName(
-    absl::string_view name, absl::string_view pattern, absl::string_view field) {
+    absl::string_view name, absl::string_view pattern,
+    absl::string_view field) {
   auto invalid = [&] {
     return status::InvalidArgument(
         absl::StrCat(field, " must look like ", pattern),

@@ -1,8 +1,8 @@
 #include "services/runtime/api/tenancy.h"
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "services/runtime/api/resource_name.h"
 #include "services/runtime/status/status.h"
 

@@ -7,7 +7,8 @@
 namespace fineprint::auth {
 
 absl::StatusOr<Credentials> ExtractCredentials(
-    const std::function<std::optional<std::string>(absl::string_view)>& lookup) {
+    const std::function<std::optional<std::string>(absl::string_view)>&
+        lookup) {
   Credentials out;
   if (auto key = lookup("x-api-key"); key.has_value()) out.api_key = *key;
   if (auto header = lookup("authorization"); header.has_value()) {
@@ -19,14 +20,15 @@ absl::StatusOr<Credentials> ExtractCredentials(
       out.api_key = std::string(absl::StripAsciiWhitespace(value.substr(7)));
     } else {
       return status::WithReason(
-          absl::UnauthenticatedError(
-              "authorization header must be 'Bearer <token>' or 'ApiKey <key>'"),
+          absl::UnauthenticatedError("authorization header must be 'Bearer "
+                                     "<token>' or 'ApiKey <key>'"),
           "CREDENTIALS_MALFORMED");
     }
   }
   if (!out.bearer_token.empty() && !out.api_key.empty()) {
     return status::WithReason(
-        absl::UnauthenticatedError("send either a token or an API key, not both"),
+        absl::UnauthenticatedError(
+            "send either a token or an API key, not both"),
         "CREDENTIALS_AMBIGUOUS");
   }
   return out;
@@ -35,8 +37,9 @@ absl::StatusOr<Credentials> ExtractCredentials(
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const Credentials& credentials, absl::Time now) {
   if (!credentials.bearer_token.empty()) {
-    FP_ASSIGN_OR_RETURN(Claims claims,
-                        VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    FP_ASSIGN_OR_RETURN(
+        Claims claims,
+        VerifyAccessToken(credentials.bearer_token, *keys_, now));
     if (revocations_ != nullptr) {
       FP_RETURN_IF_ERROR(revocations_->CheckToken(claims, now));
     }
@@ -58,8 +61,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     }
     return principal;
   }
-  return status::WithReason(
-      absl::UnauthenticatedError("credentials required"), "CREDENTIALS_MISSING");
+  return status::WithReason(absl::UnauthenticatedError("credentials required"),
+                            "CREDENTIALS_MISSING");
 }
 
 }  // namespace fineprint::auth

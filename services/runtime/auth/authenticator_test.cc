@@ -12,7 +12,9 @@ namespace {
 class FakeApiKeys : public ApiKeyVerifier {
  public:
   absl::StatusOr<Principal> Verify(absl::string_view key) override {
-    if (key == "fp_good") return Principal{"orgs/o/users/u", "orgs/o", "MEMBER", "FREE", "orgs/o/apiKeys/k"};
+    if (key == "fp_good")
+      return Principal{"orgs/o/users/u", "orgs/o", "MEMBER", "FREE",
+                       "orgs/o/apiKeys/k"};
     return absl::UnauthenticatedError("bad key");
   }
 };
@@ -40,7 +42,8 @@ TEST(ExtractCredentialsTest, BearerAndApiKeyForms) {
 }
 
 TEST(ExtractCredentialsTest, MalformedOrAmbiguousIsAnError) {
-  auto basic = ExtractCredentials(Headers({{"authorization", "Basic dXNlcg=="}}));
+  auto basic =
+      ExtractCredentials(Headers({{"authorization", "Basic dXNlcg=="}}));
   EXPECT_EQ(status::Reason(basic.status()), "CREDENTIALS_MALFORMED");
   auto both = ExtractCredentials(
       Headers({{"authorization", "Bearer abc"}, {"x-api-key", "fp_1"}}));
@@ -54,8 +57,13 @@ TEST(AuthenticatorTest, TokensAndKeys) {
   FakeApiKeys api_keys;
   Authenticator authn(&keys, &api_keys);
 
-  Claims claims{"orgs/o/users/u", "orgs/o", "OWNER", "PREMIUM", "t",
-                absl::Now(), absl::Now() + absl::Minutes(5)};
+  Claims claims{"orgs/o/users/u",
+                "orgs/o",
+                "OWNER",
+                "PREMIUM",
+                "t",
+                absl::Now(),
+                absl::Now() + absl::Minutes(5)};
   auto p = authn.Authenticate({SignAccessToken(claims, key), ""});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->role, "OWNER");
@@ -66,7 +74,8 @@ TEST(AuthenticatorTest, TokensAndKeys) {
   EXPECT_EQ(k->api_key, "orgs/o/apiKeys/k");
   EXPECT_EQ(authn.Authenticate({"", "fp_bad"}).status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(status::Reason(authn.Authenticate({}).status()), "CREDENTIALS_MISSING");
+  EXPECT_EQ(status::Reason(authn.Authenticate({}).status()),
+            "CREDENTIALS_MISSING");
 
   Authenticator no_keys(&keys, nullptr);
   EXPECT_EQ(no_keys.Authenticate({"", "fp_good"}).status().code(),

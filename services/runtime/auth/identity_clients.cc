@@ -29,8 +29,9 @@ absl::StatusOr<std::map<std::string, PublicKey>> ParseKeySet(
   return out;
 }
 
-JwksClient::JwksClient(std::shared_ptr<idv1::IdentityService::StubInterface> stub,
-                       absl::Duration min_refresh_interval)
+JwksClient::JwksClient(
+    std::shared_ptr<idv1::IdentityService::StubInterface> stub,
+    absl::Duration min_refresh_interval)
     : stub_(std::move(stub)), min_refresh_interval_(min_refresh_interval) {}
 
 absl::Status JwksClient::Refresh() {

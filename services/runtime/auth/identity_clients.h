@@ -26,14 +26,17 @@ absl::StatusOr<std::map<std::string, PublicKey>> ParseKeySet(
 // request into a call to identity).
 class JwksClient : public PublicKeyResolver {
  public:
-  JwksClient(std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface> stub,
-             absl::Duration min_refresh_interval = absl::Seconds(5));
+  JwksClient(
+      std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface>
+          stub,
+      absl::Duration min_refresh_interval = absl::Seconds(5));
   absl::StatusOr<PublicKey> Resolve(absl::string_view kid) override;
 
  private:
   absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface> stub_;
+  std::shared_ptr<fineprint::identity::v1::IdentityService::StubInterface>
+      stub_;
   const absl::Duration min_refresh_interval_;
   absl::Mutex mu_;
   std::map<std::string, PublicKey, std::less<>> keys_ ABSL_GUARDED_BY(mu_);

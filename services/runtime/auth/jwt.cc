@@ -26,11 +26,12 @@ absl::Status Reject(absl::string_view reason, absl::string_view message) {
   return status::WithReason(absl::UnauthenticatedError(message), reason);
 }
 
-absl::StatusOr<google::protobuf::Struct> ParseJsonObject(absl::string_view json) {
+absl::StatusOr<google::protobuf::Struct> ParseJsonObject(
+    absl::string_view json) {
   google::protobuf::Struct out;
   google::protobuf::util::JsonParseOptions options;
-  auto s = google::protobuf::util::JsonStringToMessage(
-      std::string(json), &out, options);
+  auto s = google::protobuf::util::JsonStringToMessage(std::string(json), &out,
+                                                       options);
   if (!s.ok()) return absl::InvalidArgumentError("not a JSON object");
   return out;
 }
@@ -127,13 +128,14 @@ std::string SignAccessToken(const Claims& claims, const SigningKey& key) {
   const std::string signing_input = absl::StrCat(
       Base64UrlEncode(ToJson(header)), ".", Base64UrlEncode(ToJson(payload)));
   std::array<uint8_t, crypto_sign_BYTES> sig;
-  crypto_sign_detached(sig.data(), nullptr,
-                       reinterpret_cast<const unsigned char*>(signing_input.data()),
-                       signing_input.size(), key.secret_key.data());
+  crypto_sign_detached(
+      sig.data(), nullptr,
+      reinterpret_cast<const unsigned char*>(signing_input.data()),
+      signing_input.size(), key.secret_key.data());
   return absl::StrCat(
       signing_input, ".",
-      Base64UrlEncode(absl::string_view(reinterpret_cast<const char*>(sig.data()),
-                                        sig.size())));
+      Base64UrlEncode(absl::string_view(
+          reinterpret_cast<const char*>(sig.data()), sig.size())));
 }
 
 absl::StatusOr<Claims> VerifyAccessToken(absl::string_view token,
@@ -178,7 +180,8 @@ absl::StatusOr<Claims> VerifyAccessToken(absl::string_view token,
   auto payload = ParseJsonObject(*payload_json);
   if (!payload.ok()) return Reject("TOKEN_MALFORMED", "malformed token claims");
   double iat = 0, exp = 0;
-  if (!NumberField(*payload, "iat", &iat) || !NumberField(*payload, "exp", &exp)) {
+  if (!NumberField(*payload, "iat", &iat) ||
+      !NumberField(*payload, "exp", &exp)) {
     return Reject("TOKEN_MALFORMED", "token lacks iat/exp");
   }
   if (StringField(*payload, "iss") != kTokenIssuer ||

@@ -65,7 +65,8 @@ TEST_F(JwtTest, ExpiredTokenIsRejected) {
 }
 
 TEST_F(JwtTest, TamperedPayloadIsRejected) {
-  std::vector<std::string> parts = absl::StrSplit(SignAccessToken(claims_, key_), '.');
+  std::vector<std::string> parts =
+      absl::StrSplit(SignAccessToken(claims_, key_), '.');
   Claims evil = claims_;
   evil.role = "OWNER";
   std::vector<std::string> forged =
@@ -75,16 +76,20 @@ TEST_F(JwtTest, TamperedPayloadIsRejected) {
 }
 
 TEST_F(JwtTest, WrongKeyIsRejected) {
-  const std::string token = SignAccessToken(claims_, SigningKey::Generate("k1"));
+  const std::string token =
+      SignAccessToken(claims_, SigningKey::Generate("k1"));
   EXPECT_EQ(Reason(token), "TOKEN_SIGNATURE");
-  const std::string unknown = SignAccessToken(claims_, SigningKey::Generate("k9"));
+  const std::string unknown =
+      SignAccessToken(claims_, SigningKey::Generate("k9"));
   EXPECT_EQ(Reason(unknown), "TOKEN_UNKNOWN_KEY");
 }
 
 TEST_F(JwtTest, AlgNoneIsRejected) {
   const std::string header = Base64UrlEncode(R"({"alg":"none","kid":"k1"})");
-  std::vector<std::string> parts = absl::StrSplit(SignAccessToken(claims_, key_), '.');
-  EXPECT_EQ(Reason(absl::StrCat(header, ".", parts[1], ".")), "TOKEN_ALGORITHM");
+  std::vector<std::string> parts =
+      absl::StrSplit(SignAccessToken(claims_, key_), '.');
+  EXPECT_EQ(Reason(absl::StrCat(header, ".", parts[1], ".")),
+            "TOKEN_ALGORITHM");
   EXPECT_EQ(Reason(absl::StrCat(header, ".", parts[1], ".", parts[2])),
             "TOKEN_ALGORITHM");
   const std::string hs = Base64UrlEncode(R"({"alg":"HS256","kid":"k1"})");

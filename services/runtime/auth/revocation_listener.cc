@@ -6,8 +6,8 @@
 #include "absl/time/clock.h"
 #include "events/contract/event_contract.h"
 #include "fineprint/identity/events/v1/events.pb.h"
-#include "services/runtime/status/status.h"
 #include "services/runtime/log/log.h"
+#include "services/runtime/status/status.h"
 
 namespace fineprint::auth {
 namespace {
@@ -56,12 +56,14 @@ absl::Status RevocationListener::Start(
   broadcast.bootstrap_servers = options.bootstrap_servers;
   broadcast.topics = options.topics;
   if (broadcast.topics.empty()) {
-    for (const auto* type : {ev::ApiKeyRevoked::descriptor(), ev::UserDeleted::descriptor(),
-                             ev::UserRoleChanged::descriptor(),
-                             ev::RefreshFamilyRevoked::descriptor()}) {
-      FP_ASSIGN_OR_RETURN(events::EventContract contract, events::ContractOf(*type));
-      if (std::find(broadcast.topics.begin(), broadcast.topics.end(), contract.topic) ==
-          broadcast.topics.end()) {
+    for (const auto* type :
+         {ev::ApiKeyRevoked::descriptor(), ev::UserDeleted::descriptor(),
+          ev::UserRoleChanged::descriptor(),
+          ev::RefreshFamilyRevoked::descriptor()}) {
+      FP_ASSIGN_OR_RETURN(events::EventContract contract,
+                          events::ContractOf(*type));
+      if (std::find(broadcast.topics.begin(), broadcast.topics.end(),
+                    contract.topic) == broadcast.topics.end()) {
         broadcast.topics.push_back(contract.topic);
       }
     }

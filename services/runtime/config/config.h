@@ -7,10 +7,10 @@
 // can be configured by env alone and a developer can still override by flag.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace fineprint::config {
 

@@ -40,7 +40,8 @@ TEST(ConfigTest, MalformedEnvironmentValueIsAnErrorWithoutTheValue) {
   absl::Status s = ApplyEnvironment();
   unsetenv("FINEPRINT_FP_CONFIG_TEST_PORT");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("FINEPRINT_FP_CONFIG_TEST_PORT"), std::string::npos);
+  EXPECT_NE(s.message().find("FINEPRINT_FP_CONFIG_TEST_PORT"),
+            std::string::npos);
   EXPECT_EQ(s.message().find("s3cret"), std::string::npos);
 }
 

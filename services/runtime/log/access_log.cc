@@ -5,8 +5,8 @@
 
 namespace fineprint::log {
 
-std::optional<Level> AccessLogLevel(const AccessLogOptions& options, Outcome outcome,
-                                    absl::Duration elapsed) {
+std::optional<Level> AccessLogLevel(const AccessLogOptions& options,
+                                    Outcome outcome, absl::Duration elapsed) {
   if (outcome == Outcome::kServerFault) return Level::kError;
   if (elapsed >= options.slow_threshold) return Level::kWarning;
   if (outcome == Outcome::kClientError) return Level::kInfo;

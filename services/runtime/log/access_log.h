@@ -27,8 +27,8 @@ enum class Outcome {
 // The level to log a finished call at, or nullopt to leave it out: server
 // faults as errors, slow calls as warnings, client errors and the sampled
 // share of the rest as info.
-std::optional<Level> AccessLogLevel(const AccessLogOptions& options, Outcome outcome,
-                                    absl::Duration elapsed);
+std::optional<Level> AccessLogLevel(const AccessLogOptions& options,
+                                    Outcome outcome, absl::Duration elapsed);
 
 }  // namespace fineprint::log
 

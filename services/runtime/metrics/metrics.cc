@@ -49,8 +49,8 @@ std::string FormatLabels(const Labels& labels) {
 }
 
 std::vector<double> DefaultLatencyBuckets() {
-  return {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  return {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 Histogram::Histogram(std::vector<double> bounds)
@@ -106,7 +106,8 @@ Registry::Family& Registry::GetFamily(absl::string_view name,
 Counter& Registry::GetCounter(absl::string_view name, absl::string_view help,
                               const Labels& labels) {
   absl::MutexLock lock(&mu_);
-  auto& slot = GetFamily(name, help, Type::kCounter).counters[FormatLabels(labels)];
+  auto& slot =
+      GetFamily(name, help, Type::kCounter).counters[FormatLabels(labels)];
   if (!slot) slot = std::make_unique<Counter>();
   return *slot;
 }
@@ -119,8 +120,8 @@ Gauge& Registry::GetGauge(absl::string_view name, absl::string_view help,
   return *slot;
 }
 
-Histogram& Registry::GetHistogram(absl::string_view name, absl::string_view help,
-                                  const Labels& labels,
+Histogram& Registry::GetHistogram(absl::string_view name,
+                                  absl::string_view help, const Labels& labels,
                                   std::vector<double> bounds) {
   absl::MutexLock lock(&mu_);
   auto& slot =

@@ -10,10 +10,10 @@
 #include <map>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace fineprint::metrics {
@@ -22,7 +22,9 @@ using Labels = std::map<std::string, std::string>;
 
 class Counter {
  public:
-  void Increment(double v = 1) { value_.fetch_add(v, std::memory_order_relaxed); }
+  void Increment(double v = 1) {
+    value_.fetch_add(v, std::memory_order_relaxed);
+  }
   double Value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

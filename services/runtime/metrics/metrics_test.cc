@@ -28,7 +28,8 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
   const std::string text = r.Expose();
   EXPECT_NE(text.find("lat_bucket{m=\"x\",le=\"0.1\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("lat_bucket{m=\"x\",le=\"1\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("lat_bucket{m=\"x\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("lat_bucket{m=\"x\",le=\"+Inf\"} 3\n"),
+            std::string::npos);
   EXPECT_NE(text.find("lat_count{m=\"x\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("lat_sum{m=\"x\"} 5.55\n"), std::string::npos);
 }

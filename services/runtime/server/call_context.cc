@@ -11,8 +11,9 @@ const CallContext* CurrentCall() { return tls_call; }
 
 absl::StatusOr<auth::Principal> RequireCaller() {
   if (tls_call == nullptr || !tls_call->principal.has_value()) {
-    return status::WithReason(absl::UnauthenticatedError("credentials required"),
-                              "CREDENTIALS_MISSING");
+    return status::WithReason(
+        absl::UnauthenticatedError("credentials required"),
+        "CREDENTIALS_MISSING");
   }
   return *tls_call->principal;
 }
@@ -30,7 +31,8 @@ std::unique_ptr<grpc::ClientContext> DownstreamContext() {
   return ctx;
 }
 
-ScopedCallContext::ScopedCallContext(CallContext* context) : previous_(tls_call) {
+ScopedCallContext::ScopedCallContext(CallContext* context)
+    : previous_(tls_call) {
   tls_call = context;
 }
 

@@ -12,9 +12,9 @@
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/server_context.h"
 #include "services/runtime/log/log.h"
+#include "services/runtime/status/status.h"
 #include "services/runtime/trace/trace.h"
 #include "services/runtime/trace/trace_context.h"
-#include "services/runtime/status/status.h"
 
 namespace fineprint::server {
 namespace {
@@ -56,8 +56,8 @@ std::optional<std::string> Metadata(const grpc::ServerContext& ctx,
 
 class GuardedHandler : public MethodHandler {
  public:
-  GuardedHandler(MethodHandler* inner, AuthRule rule,
-                 std::string method, auth::Authenticator* authenticator,
+  GuardedHandler(MethodHandler* inner, AuthRule rule, std::string method,
+                 auth::Authenticator* authenticator,
                  absl::Duration max_deadline)
       : inner_(inner),
         rule_(std::move(rule)),
@@ -65,8 +65,8 @@ class GuardedHandler : public MethodHandler {
         authenticator_(authenticator),
         max_deadline_(max_deadline) {}
 
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status,
-                    void** handler_data) override {
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req,
+                    grpc::Status* status, void** handler_data) override {
     return inner_->Deserialize(call, req, status, handler_data);
   }
 
@@ -88,10 +88,13 @@ class GuardedHandler : public MethodHandler {
       // field, which proto3 refuses): the client's fault, not INTERNAL.
       denied = status::InvalidArgument(
           "the request is not a valid message of this method",
-          {{"request", "does not parse (e.g. invalid UTF-8 in a string field)"}},
+          {{"request",
+            "does not parse (e.g. invalid UTF-8 in a string field)"}},
           "MALFORMED_REQUEST");
     } else {
-      auto lookup = [ctx](absl::string_view key) { return Metadata(*ctx, key); };
+      auto lookup = [ctx](absl::string_view key) {
+        return Metadata(*ctx, key);
+      };
       auto principal =
           Authorize(rule_, auth::ExtractCredentials(lookup), *authenticator_);
       if (principal.ok()) {
@@ -105,7 +108,8 @@ class GuardedHandler : public MethodHandler {
       // message (MessageLite at offset 0), so its virtual destructor frees
       // what it owns before the handler answers with the error.
       if (param.request != nullptr) {
-        static_cast<google::protobuf::MessageLite*>(param.request)->~MessageLite();
+        static_cast<google::protobuf::MessageLite*>(param.request)
+            ->~MessageLite();
       }
       HandlerParameter refused(param.call, param.server_context, nullptr,
                                status::ToGrpc(denied), param.internal_data,
@@ -121,9 +125,10 @@ class GuardedHandler : public MethodHandler {
  private:
   static void FillIds(const grpc::ServerContext& ctx, CallContext& call) {
     auto request_id = Metadata(ctx, "x-request-id");
-    call.request_id = request_id.has_value() && trace::IsValidRequestId(*request_id)
-                          ? *request_id
-                          : trace::NewUuid();
+    call.request_id =
+        request_id.has_value() && trace::IsValidRequestId(*request_id)
+            ? *request_id
+            : trace::NewUuid();
     trace::TraceParent parent;
     auto header = Metadata(ctx, "traceparent");
     if (!header.has_value() || !trace::ParseTraceParent(*header, &parent)) {
@@ -169,8 +174,8 @@ absl::StatusOr<std::optional<auth::Principal>> Authorize(
       std::find(rule.roles().begin(), rule.roles().end(), principal.role) ==
           rule.roles().end()) {
     return status::WithReason(
-        absl::PermissionDeniedError(absl::StrCat(
-            "role ", principal.role, " may not call this method")),
+        absl::PermissionDeniedError(
+            absl::StrCat("role ", principal.role, " may not call this method")),
         "ROLE_NOT_ALLOWED", {{"role", principal.role}});
   }
   return std::optional<auth::Principal>(std::move(principal));
@@ -196,8 +201,8 @@ absl::StatusOr<std::unique_ptr<grpc::Service>> GuardService(
     }
     MethodHandler* handler = ServiceAccess::Handler(service, i);
     if (handler == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(method.full_name(), ": only sync-API methods can be guarded"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          method.full_name(), ": only sync-API methods can be guarded"));
     }
     std::string wire_name =
         absl::StrCat("/", descriptor->full_name(), "/", method.name());

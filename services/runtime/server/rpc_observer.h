@@ -5,8 +5,8 @@
 // line per call. An interceptor, because only interceptors see the final
 // status of every call, including ones refused by the call guard.
 
-#include "services/runtime/log/access_log.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "services/runtime/log/access_log.h"
 #include "services/runtime/metrics/metrics.h"
 
 namespace fineprint::server {

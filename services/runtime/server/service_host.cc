@@ -1,7 +1,8 @@
 #include "services/runtime/server/service_host.h"
 
-#include <csignal>
 #include <pthread.h>
+
+#include <csignal>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -77,9 +78,9 @@ ServiceHost::~ServiceHost() { Shutdown(); }
 absl::Status ServiceHost::AddService(grpc::Service* service,
                                      absl::string_view service_name,
                                      auth::Authenticator* authenticator) {
-  FP_ASSIGN_OR_RETURN(auto guarded, GuardService(*service, service_name,
-                                                 authenticator,
-                                                 options_.max_deadline));
+  FP_ASSIGN_OR_RETURN(auto guarded,
+                      GuardService(*service, service_name, authenticator,
+                                   options_.max_deadline));
   services_.push_back(std::move(guarded));
   service_names_.emplace_back(service_name);
   return absl::OkStatus();
@@ -91,7 +92,8 @@ void ServiceHost::AddReadinessCheck(std::string name,
 }
 
 std::string ServiceHost::grpc_target() const {
-  const std::string host = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
+  const std::string host =
+      options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host;
   return absl::StrCat(host, ":", grpc_port_);
 }
 
@@ -103,11 +105,11 @@ absl::Status ServiceHost::Start() {
   builder.AddListeningPort(absl::StrCat(options_.host, ":", options_.grpc_port),
                            grpc::InsecureServerCredentials(), &grpc_port_);
   for (auto& s : services_) builder.RegisterService(s.get());
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(
-      std::make_unique<RpcObserverFactory>(&metrics::Registry::Default(),
-                                           options_.access_log));
+  interceptors.push_back(std::make_unique<RpcObserverFactory>(
+      &metrics::Registry::Default(), options_.access_log));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
@@ -132,11 +134,13 @@ absl::Status ServiceHost::StartAdmin() {
                              metrics::Registry::Default().Expose()};
     });
     admin_.Handle("/healthz", [this] {
-      if (shutting_down_) return admin::Response{503, "text/plain", "stopping\n"};
+      if (shutting_down_)
+        return admin::Response{503, "text/plain", "stopping\n"};
       return admin::Response{200, "text/plain", "ok\n"};
     });
     admin_.Handle("/readyz", [this] {
-      if (shutting_down_) return admin::Response{503, "text/plain", "stopping\n"};
+      if (shutting_down_)
+        return admin::Response{503, "text/plain", "stopping\n"};
       std::string body;
       const bool ready = CheckReadiness(&body);
       return admin::Response{ready ? 200 : 503, "text/plain",
@@ -144,8 +148,8 @@ absl::Status ServiceHost::StartAdmin() {
     });
     FP_RETURN_IF_ERROR(admin_.Start(options_.host, options_.admin_port));
   }
-  log::Info("serving", {{"grpc_port", grpc_port_},
-                        {"admin_port", admin_.port()}});
+  log::Info("serving",
+            {{"grpc_port", grpc_port_}, {"admin_port", admin_.port()}});
   return absl::OkStatus();
 }
 

@@ -61,7 +61,8 @@ class ServiceHost {
   // Every method of `service` is guarded by its contract's auth rule.
   // `authenticator` and `service` must outlive the host.
   // `service_name` is the proto full name (XService::service_full_name()).
-  absl::Status AddService(grpc::Service* service, absl::string_view service_name,
+  absl::Status AddService(grpc::Service* service,
+                          absl::string_view service_name,
                           auth::Authenticator* authenticator);
 
   // /readyz answers 200 only while every check returns OK, and

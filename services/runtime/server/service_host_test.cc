@@ -23,10 +23,11 @@ namespace idv1 = ::fineprint::identity::v1;
 // with a public, an any-role and an OWNER-only RPC.
 class FakeIdentity : public idv1::IdentityService::Service {
  public:
-  grpc::Status GetPublicKeySet(grpc::ServerContext*, const idv1::GetPublicKeySetRequest*,
+  grpc::Status GetPublicKeySet(grpc::ServerContext*,
+                               const idv1::GetPublicKeySetRequest*,
                                idv1::PublicKeySet* reply) override {
-    saw_principal_on_public = CurrentCall() != nullptr &&
-                              CurrentCall()->principal.has_value();
+    saw_principal_on_public =
+        CurrentCall() != nullptr && CurrentCall()->principal.has_value();
     reply->add_keys()->set_kid("k");
     return grpc::Status::OK;
   }
@@ -42,7 +43,8 @@ class FakeIdentity : public idv1::IdentityService::Service {
     }
     return grpc::Status::OK;
   }
-  grpc::Status ChangePlan(grpc::ServerContext*, const idv1::ChangePlanRequest* req,
+  grpc::Status ChangePlan(grpc::ServerContext*,
+                          const idv1::ChangePlanRequest* req,
                           idv1::Organization* reply) override {
     reply->set_name(req->name());
     return grpc::Status::OK;
@@ -64,9 +66,14 @@ class ServiceHostTest : public ::testing::Test {
     options.shutdown_grace = absl::Seconds(5);
     options.readiness_interval = absl::Milliseconds(50);
     host_ = std::make_unique<ServiceHost>(options);
-    ASSERT_TRUE(host_->AddService(&service_, idv1::IdentityService::service_full_name(), &authn_).ok());
+    ASSERT_TRUE(host_
+                    ->AddService(&service_,
+                                 idv1::IdentityService::service_full_name(),
+                                 &authn_)
+                    .ok());
     host_->AddReadinessCheck("db", [this] {
-      return db_up_.load() ? absl::OkStatus() : absl::UnavailableError("db down");
+      return db_up_.load() ? absl::OkStatus()
+                           : absl::UnavailableError("db down");
     });
     ASSERT_TRUE(host_->Start().ok());
     channel_ = grpc::CreateChannel(host_->grpc_target(),
@@ -75,7 +82,12 @@ class ServiceHostTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& role) {
-    auth::Claims c{"orgs/o/users/u", "orgs/o", role, "FREE", "t", absl::Now(),
+    auth::Claims c{"orgs/o/users/u",
+                   "orgs/o",
+                   role,
+                   "FREE",
+                   "t",
+                   absl::Now(),
                    absl::Now() + absl::Minutes(5)};
     return auth::SignAccessToken(c, key_);
   }
@@ -108,10 +120,16 @@ TEST_F(ServiceHostTest, ProtectedMethodRequiresCredentials) {
 
 TEST_F(ServiceHostTest, ForgedTokenIsRejectedBeforeTheHandler) {
   grpc::ClientContext ctx;
-  auth::Claims c{"orgs/o/users/u", "orgs/o", "OWNER", "FREE", "t", absl::Now(),
+  auth::Claims c{"orgs/o/users/u",
+                 "orgs/o",
+                 "OWNER",
+                 "FREE",
+                 "t",
+                 absl::Now(),
                  absl::Now() + absl::Minutes(5)};
-  ctx.AddMetadata("authorization",
-                  "Bearer " + auth::SignAccessToken(c, auth::SigningKey::Generate("k1")));
+  ctx.AddMetadata(
+      "authorization",
+      "Bearer " + auth::SignAccessToken(c, auth::SigningKey::Generate("k1")));
   idv1::Me reply;
   grpc::Status s = stub_->GetMe(&ctx, {}, &reply);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -171,18 +189,21 @@ TEST_F(ServiceHostTest, HealthAndMetrics) {
   idv1::Me me;
   (void)stub_->GetMe(&c2, {}, &me);
   const std::string text = metrics::Registry::Default().Expose();
-  EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"UNAUTHENTICATED\","
-                      "grpc_method=\"/fineprint.identity.v1.IdentityService/GetMe\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "grpc_server_handled_total{grpc_code=\"UNAUTHENTICATED\","
+          "grpc_method=\"/fineprint.identity.v1.IdentityService/GetMe\"}"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("grpc_server_handling_seconds_bucket"), std::string::npos);
+  EXPECT_NE(text.find("grpc_server_handling_seconds_bucket"),
+            std::string::npos);
 }
 
 using grpc::health::v1::HealthCheckResponse;
 
-HealthCheckResponse::ServingStatus CheckHealth(grpc::Channel& channel,
-                                               const std::string& service,
-                                               grpc::StatusCode* code = nullptr) {
+HealthCheckResponse::ServingStatus CheckHealth(
+    grpc::Channel& channel, const std::string& service,
+    grpc::StatusCode* code = nullptr) {
   auto health = grpc::health::v1::Health::NewStub(
       std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
   grpc::ClientContext ctx;

@@ -15,7 +15,8 @@
 #include "services/runtime/log/log.h"
 #include "services/runtime/status/status.h"
 
-ABSL_FLAG(std::string, pg_dsn, "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
+ABSL_FLAG(std::string, pg_dsn,
+          "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
           "libpq connection string of the PostgreSQL database.");
 ABSL_FLAG(int, pg_pool_size, 16, "Maximum PostgreSQL connections.");
 ABSL_FLAG(std::string, identity_target, "127.0.0.1:50051",
@@ -32,7 +33,8 @@ KitOptions KitOptionsFromFlags(const std::string& service_name) {
   o.pg_dsn = absl::GetFlag(FLAGS_pg_dsn);
   o.pg_pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   o.host = server::HostOptionsFromFlags(service_name);
-  o.identity_target = service_name == "identity" ? "" : absl::GetFlag(FLAGS_identity_target);
+  o.identity_target =
+      service_name == "identity" ? "" : absl::GetFlag(FLAGS_identity_target);
   o.kafka_bootstrap_servers = absl::GetFlag(FLAGS_kafka_bootstrap_servers);
   return o;
 }
@@ -47,8 +49,8 @@ struct IdentityAuth {
             grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
     jwks = std::make_unique<auth::JwksClient>(stub);
     api_keys = std::make_unique<auth::GrpcApiKeyVerifier>(stub);
-    authenticator =
-        std::make_unique<auth::Authenticator>(jwks.get(), api_keys.get(), revocations);
+    authenticator = std::make_unique<auth::Authenticator>(
+        jwks.get(), api_keys.get(), revocations);
   }
   std::unique_ptr<auth::JwksClient> jwks;
   std::unique_ptr<auth::GrpcApiKeyVerifier> api_keys;
@@ -60,16 +62,17 @@ struct IdentityAuth {
 ServiceKit::ServiceKit(Declaration declaration, KitOptions options)
     : declaration_(std::move(declaration)), options_(std::move(options)) {}
 
-absl::StatusOr<std::unique_ptr<ServiceKit>> ServiceKit::Open(Declaration declaration,
-                                                             KitOptions options) {
+absl::StatusOr<std::unique_ptr<ServiceKit>> ServiceKit::Open(
+    Declaration declaration, KitOptions options) {
   if (declaration.name.empty()) {
     return absl::InvalidArgumentError("a service needs a name");
   }
-  std::unique_ptr<ServiceKit> kit(new ServiceKit(std::move(declaration), std::move(options)));
+  std::unique_ptr<ServiceKit> kit(
+      new ServiceKit(std::move(declaration), std::move(options)));
   if (kit->declaration_.database) FP_RETURN_IF_ERROR(kit->OpenDatabase());
   if (!kit->options_.identity_target.empty()) {
-    auto identity = std::make_shared<IdentityAuth>(kit->options_.identity_target,
-                                                   &kit->revocations_);
+    auto identity = std::make_shared<IdentityAuth>(
+        kit->options_.identity_target, &kit->revocations_);
     kit->authenticator_ = identity->authenticator.get();
     kit->api_keys_ = identity->api_keys.get();
     kit->identity_auth_ = std::move(identity);
@@ -89,19 +92,20 @@ absl::StatusOr<std::unique_ptr<ServiceKit>> ServiceKit::Open(Declaration declara
 
 absl::Status ServiceKit::OpenDatabase() {
   // Every service may consume events, so every schema has the inbox.
-  std::vector<std::vector<db::Migration>> sets = {migrations::OutboxMigrations(),
-                                                  migrations::CommonMigrations(),
-                                                  migrations::InboxMigrations()};
+  std::vector<std::vector<db::Migration>> sets = {
+      migrations::OutboxMigrations(), migrations::CommonMigrations(),
+      migrations::InboxMigrations()};
   for (const auto& set : declaration_.migrations) sets.push_back(set);
-  FP_ASSIGN_OR_RETURN(pool_, db::OpenServiceDatabase({options_.pg_dsn, declaration_.name,
-                                                      options_.pg_pool_size,
-                                                      std::move(sets)}));
+  FP_ASSIGN_OR_RETURN(
+      pool_, db::OpenServiceDatabase({options_.pg_dsn, declaration_.name,
+                                      options_.pg_pool_size, std::move(sets)}));
   return absl::OkStatus();
 }
 
 ServiceKit::~ServiceKit() { Shutdown(); }
 
-absl::Status ServiceKit::Serve(grpc::Service* service, absl::string_view full_name) {
+absl::Status ServiceKit::Serve(grpc::Service* service,
+                               absl::string_view full_name) {
   if (authenticator_ == nullptr) {
     return absl::FailedPreconditionError(
         "no authenticator: set --identity_target or call UseAuthenticator");
@@ -109,7 +113,8 @@ absl::Status ServiceKit::Serve(grpc::Service* service, absl::string_view full_na
   return host_->AddService(service, full_name, authenticator_);
 }
 
-void ServiceKit::AddWorker(std::string name, std::function<absl::Status()> start,
+void ServiceKit::AddWorker(std::string name,
+                           std::function<absl::Status()> start,
                            std::function<void()> stop) {
   workers_.push_back({std::move(name), std::move(start), std::move(stop)});
 }
@@ -124,28 +129,31 @@ absl::Status ServiceKit::Start() {
   if (!kafka.empty()) {
     // Every replica hears every revocation, so credentials are refused
     // within the event's propagation time, not at a cache TTL.
-    FP_ASSIGN_OR_RETURN(revocation_listener_,
-                        auth::StartRevocationListener(kafka, &revocations_, api_keys_));
+    FP_ASSIGN_OR_RETURN(
+        revocation_listener_,
+        auth::StartRevocationListener(kafka, &revocations_, api_keys_));
   }
   if (!kafka.empty() && pool_ != nullptr) {
     events::RelayOptions relay;
     relay.service = declaration_.name;
-    FP_ASSIGN_OR_RETURN(relay_, events::StartKafkaRelay(pool_.get(), kafka, relay));
+    FP_ASSIGN_OR_RETURN(relay_,
+                        events::StartKafkaRelay(pool_.get(), kafka, relay));
     if (!router_.Topics().empty()) {
       events::ConsumerOptions consumer;
       consumer.bootstrap_servers = kafka;
       consumer.group_id = declaration_.name;
       consumer.topics = router_.Topics();
       consumer.pool = pool_.get();
-      FP_ASSIGN_OR_RETURN(consumer_, events::Consumer::Create(consumer, &router_));
+      FP_ASSIGN_OR_RETURN(consumer_,
+                          events::Consumer::Create(consumer, &router_));
       FP_RETURN_IF_ERROR(consumer_->Start());
     }
   }
   FP_RETURN_IF_ERROR(host_->Start());
   for (Worker& worker : workers_) {
     if (absl::Status s = worker.start(); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("starting ", worker.name, ": ",
-                                                 s.message()));
+      return absl::Status(
+          s.code(), absl::StrCat("starting ", worker.name, ": ", s.message()));
     }
     worker.started = true;
   }

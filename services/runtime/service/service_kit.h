@@ -13,8 +13,9 @@
 //
 //   absl::Status Assemble(service::ServiceKit& kit) {
 //     auto* domain = kit.Own(std::make_unique<MyService>(kit.pool()));
-//     FP_RETURN_IF_ERROR(kit.Serve(domain, v1::MyService::service_full_name()));
-//     return kit.events().On<identity::events::v1::PlanChanged>(...);
+//     FP_RETURN_IF_ERROR(kit.Serve(domain,
+//     v1::MyService::service_full_name())); return
+//     kit.events().On<identity::events::v1::PlanChanged>(...);
 //   }
 //   int main(int argc, char** argv) {
 //     return service::Main(argc, argv, {"my", {migrations::MyMigrations()}},
@@ -74,8 +75,8 @@ class ServiceKit {
  public:
   // Opens and migrates the database and prepares the host; nothing serves
   // until Start().
-  static absl::StatusOr<std::unique_ptr<ServiceKit>> Open(Declaration declaration,
-                                                          KitOptions options);
+  static absl::StatusOr<std::unique_ptr<ServiceKit>> Open(
+      Declaration declaration, KitOptions options);
   // Shutdown().
   ~ServiceKit();
   ServiceKit(const ServiceKit&) = delete;
@@ -118,7 +119,9 @@ class ServiceKit {
                  std::function<void()> stop);
 
   // Runs on SIGHUP (e.g. re-reading configuration), on the main thread.
-  void OnReload(std::function<void()> reload) { reloads_.push_back(std::move(reload)); }
+  void OnReload(std::function<void()> reload) {
+    reloads_.push_back(std::move(reload));
+  }
 
   // Adds to /readyz and grpc.health.v1 (postgres is checked already).
   void AddReadinessCheck(std::string name, std::function<absl::Status()> check);

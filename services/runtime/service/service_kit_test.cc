@@ -46,7 +46,8 @@ TEST(ServiceKitTest, OpensAMigratedSchemaWithInboxAndOutbox) {
   auto tables = db::testing::QueryValue(
       (*kit)->pool(),
       "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "
-      "information_schema.tables WHERE table_schema = 'kitsvc' AND table_name IN "
+      "information_schema.tables WHERE table_schema = 'kitsvc' AND table_name "
+      "IN "
       "('outbox', 'inbox')");
   ASSERT_TRUE(tables.ok()) << tables.status();
   EXPECT_EQ(*tables, "inbox,outbox");
@@ -58,7 +59,9 @@ TEST(ServiceKitTest, ServingNeedsAnAuthenticator) {
   auto kit = ServiceKit::Open({"kitsvc", {}}, TestOptions(*dsn));
   ASSERT_TRUE(kit.ok()) << kit.status();
   idv1::IdentityService::Service service;
-  EXPECT_EQ((*kit)->Serve(&service, idv1::IdentityService::service_full_name()).code(),
+  EXPECT_EQ((*kit)
+                ->Serve(&service, idv1::IdentityService::service_full_name())
+                .code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -87,7 +90,8 @@ TEST(ServiceKitTest, StartsWorkersAfterTheServerAndStopsThemNewestFirst) {
                                         grpc::InsecureChannelCredentials());
           grpc::ClientContext ctx;
           grpc::health::v1::HealthCheckRequest request;
-          request.set_service(std::string(idv1::IdentityService::service_full_name()));
+          request.set_service(
+              std::string(idv1::IdentityService::service_full_name()));
           grpc::health::v1::HealthCheckResponse reply;
           grpc::Status s = grpc::health::v1::Health::NewStub(channel)->Check(
               &ctx, request, &reply);
@@ -103,14 +107,15 @@ TEST(ServiceKitTest, StartsWorkersAfterTheServerAndStopsThemNewestFirst) {
   EXPECT_EQ(AdminGet(admin, "/readyz"), "200 postgres: ok\n");
   (*kit)->Shutdown();
   (*kit)->Shutdown();  // idempotent
-  EXPECT_EQ(steps,
-            (std::vector<std::string>{"start a", "start b", "stop b", "stop a"}));
+  EXPECT_EQ(steps, (std::vector<std::string>{"start a", "start b", "stop b",
+                                             "stop a"}));
 }
 
 TEST(ServiceKitTest, StatelessKitServesReadinessWithoutDatabaseOrGrpc) {
   KitOptions options = TestOptions("host=nowhere.invalid");
   options.host.grpc_port = -1;
-  auto kit = ServiceKit::Open({"statelesssvc", {}, /*database=*/false}, options);
+  auto kit =
+      ServiceKit::Open({"statelesssvc", {}, /*database=*/false}, options);
   ASSERT_TRUE(kit.ok()) << kit.status();
   bool backend_up = false;
   (*kit)->AddReadinessCheck("backend", [&]() -> absl::Status {
@@ -128,12 +133,13 @@ TEST(ServiceKitTest, EventHandlersDeclareTheConsumersTopics) {
   ASSERT_TRUE(dsn.ok()) << dsn.status();
   auto kit = ServiceKit::Open({"kitsvc", {}}, TestOptions(*dsn));
   ASSERT_TRUE(kit.ok()) << kit.status();
-  ASSERT_TRUE((*kit)
-                  ->events()
-                  .On<identity::events::v1::PlanChanged>(
-                      [](const identity::events::v1::PlanChanged&,
-                         const events::Event&, db::Tx&) { return absl::OkStatus(); })
-                  .ok());
+  ASSERT_TRUE(
+      (*kit)
+          ->events()
+          .On<identity::events::v1::PlanChanged>(
+              [](const identity::events::v1::PlanChanged&, const events::Event&,
+                 db::Tx&) { return absl::OkStatus(); })
+          .ok());
   EXPECT_EQ((*kit)->events().Topics(),
             std::vector<std::string>{"fineprint.identity.organization.v1"});
 }

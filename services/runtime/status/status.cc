@@ -17,7 +17,8 @@ std::string TypeUrl(const google::protobuf::Descriptor* d) {
 
 }  // namespace
 
-void AttachDetail(absl::Status& status, const google::protobuf::Message& detail) {
+void AttachDetail(absl::Status& status,
+                  const google::protobuf::Message& detail) {
   if (status.ok()) return;
   status.SetPayload(TypeUrl(detail.GetDescriptor()),
                     absl::Cord(detail.SerializeAsString()));

@@ -9,11 +9,11 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
@@ -36,17 +36,19 @@ absl::Status InvalidArgument(absl::string_view message,
 
 // Returns `status` with a google.rpc.ErrorInfo{reason, domain, metadata}
 // attached (replacing any previous one). OK stays OK.
-absl::Status WithReason(absl::Status status, absl::string_view reason,
-                        const std::map<std::string, std::string>& metadata = {});
+absl::Status WithReason(
+    absl::Status status, absl::string_view reason,
+    const std::map<std::string, std::string>& metadata = {});
 
 // Attaches any google.rpc detail message as a payload.
-void AttachDetail(absl::Status& status, const google::protobuf::Message& detail);
+void AttachDetail(absl::Status& status,
+                  const google::protobuf::Message& detail);
 
 // Reads back a detail of type T, if attached.
 template <typename T>
 bool GetDetail(const absl::Status& status, T* out) {
-  auto payload = status.GetPayload(
-      "type.googleapis.com/" + std::string(T::descriptor()->full_name()));
+  auto payload = status.GetPayload("type.googleapis.com/" +
+                                   std::string(T::descriptor()->full_name()));
   return payload.has_value() && out->ParseFromString(std::string(*payload));
 }
 
@@ -67,14 +69,15 @@ absl::Status FromGrpc(const grpc::Status& status);
 #define FP_STATUS_CONCAT_INNER_(a, b) a##b
 #define FP_STATUS_CONCAT_(a, b) FP_STATUS_CONCAT_INNER_(a, b)
 
-#define FP_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::absl::Status fp_status_ = (expr);     \
+#define FP_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status fp_status_ = (expr);      \
     if (!fp_status_.ok()) return fp_status_; \
   } while (0)
 
-#define FP_ASSIGN_OR_RETURN(lhs, expr) \
-  FP_ASSIGN_OR_RETURN_IMPL_(FP_STATUS_CONCAT_(fp_statusor_, __LINE__), lhs, expr)
+#define FP_ASSIGN_OR_RETURN(lhs, expr)                                      \
+  FP_ASSIGN_OR_RETURN_IMPL_(FP_STATUS_CONCAT_(fp_statusor_, __LINE__), lhs, \
+                            expr)
 
 #define FP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                              \

@@ -6,9 +6,9 @@ namespace fineprint::status {
 namespace {
 
 TEST(StatusTest, InvalidArgumentCarriesFieldViolationsAcrossGrpc) {
-  absl::Status s = InvalidArgument("bad input", {{"email", "not an email"},
-                                                 {"password", "too short"}},
-                                   "WEAK_INPUT");
+  absl::Status s = InvalidArgument(
+      "bad input", {{"email", "not an email"}, {"password", "too short"}},
+      "WEAK_INPUT");
   grpc::Status g = ToGrpc(s);
   EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(g.error_message(), "bad input");
@@ -48,7 +48,8 @@ TEST(StatusTest, OkMapsToOk) {
 }
 
 TEST(StatusTest, PlainGrpcErrorWithoutDetails) {
-  absl::Status s = FromGrpc(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  absl::Status s =
+      FromGrpc(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(s.message(), "down");
 }

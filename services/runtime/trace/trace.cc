@@ -65,7 +65,8 @@ std::string NewUuid() {
 bool IsValidRequestId(absl::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    if (!absl::ascii_isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':') {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_' && c != '.' &&
+        c != ':') {
       return false;
     }
   }

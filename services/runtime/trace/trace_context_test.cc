@@ -6,7 +6,8 @@
 namespace fineprint::trace {
 namespace {
 
-constexpr char kParent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+constexpr char kParent[] =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 TEST(TraceContextTest, ChildKeepsTraceWithNewSpan) {
   TraceParent child;
