@@ -24,7 +24,9 @@
 #include "services/monitoring/monitoring_app.h"
 #include "services/runtime/db/transaction.h"
 #include "services/runtime/http/test_http_server.h"
+#include "tests/testing/identity_test_client.h"
 #include "tests/testing/kafka_broker.h"
+#include "tests/testing/kit_options.h"
 #include "tests/testing/shared_postgres.h"
 
 namespace fineprint {
@@ -66,41 +68,24 @@ class SourceChangeChainTest : public ::testing::Test {
     ASSERT_TRUE(web.ok()) << web.status();
     web_ = *std::move(web);
 
-    auto identity_dsn = testing::NewTestDatabase("identity");
-    ASSERT_TRUE(identity_dsn.ok()) << identity_dsn.status();
-    identity::IdentityAppOptions id;
-    id.pg_dsn = *identity_dsn;
-    id.pg_pool_size = 4;
-    id.host.host = "127.0.0.1";
-    id.host.admin_port = -1;
-    id.kafka_bootstrap_servers = *bootstrap;
-    id.config.password_cost = {1, 8 * 1024 * 1024};
-    auto identity = identity::IdentityApp::Start(id);
+    auto identity = testing::StartTestIdentity(*bootstrap);
     ASSERT_TRUE(identity.ok()) << identity.status();
     identity_ = *std::move(identity);
 
-    auto analysis_dsn = testing::NewTestDatabase("analysis");
-    ASSERT_TRUE(analysis_dsn.ok()) << analysis_dsn.status();
+    auto analysis_kit = testing::LocalKitOptions("analysis", *bootstrap,
+                                                 identity_->grpc_target());
+    ASSERT_TRUE(analysis_kit.ok()) << analysis_kit.status();
     analysis::AnalysisAppOptions an;
-    an.pg_dsn = *analysis_dsn;
-    an.pg_pool_size = 4;
-    an.host.host = "127.0.0.1";
-    an.host.admin_port = -1;
-    an.identity_target = identity_->grpc_target();
-    an.kafka_bootstrap_servers = *bootstrap;
+    static_cast<service::KitOptions&>(an) = *analysis_kit;
     auto analysis = analysis::AnalysisApp::Start(an);
     ASSERT_TRUE(analysis.ok()) << analysis.status();
     analysis_ = *std::move(analysis);
 
-    auto monitoring_dsn = testing::NewTestDatabase("monitoring");
-    ASSERT_TRUE(monitoring_dsn.ok()) << monitoring_dsn.status();
+    auto monitoring_kit = testing::LocalKitOptions("monitoring", *bootstrap,
+                                                   identity_->grpc_target());
+    ASSERT_TRUE(monitoring_kit.ok()) << monitoring_kit.status();
     monitoring::MonitoringAppOptions mo;
-    mo.pg_dsn = *monitoring_dsn;
-    mo.pg_pool_size = 4;
-    mo.host.host = "127.0.0.1";
-    mo.host.admin_port = -1;
-    mo.identity_target = identity_->grpc_target();
-    mo.kafka_bootstrap_servers = *bootstrap;
+    static_cast<service::KitOptions&>(mo) = *monitoring_kit;
     // The loopback server only; every other private address stays blocked.
     mo.fetcher.allow = *http::ParseIpRanges("127.0.0.1/32");
     mo.fetcher.domain_delay = absl::ZeroDuration();

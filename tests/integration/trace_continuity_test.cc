@@ -18,7 +18,9 @@
 #include "services/runtime/db/test_util.h"
 #include "services/runtime/http/http_client.h"
 #include "services/runtime/trace/trace.h"
+#include "tests/testing/identity_test_client.h"
 #include "tests/testing/kafka_broker.h"
+#include "tests/testing/kit_options.h"
 #include "tests/testing/shared_postgres.h"
 
 namespace fineprint {
@@ -33,30 +35,17 @@ class TraceContinuityTest : public ::testing::Test {
     auto bootstrap = broker_.Start();
     ASSERT_TRUE(bootstrap.ok()) << bootstrap.status();
 
-    auto identity_dsn = testing::NewTestDatabase("identity");
-    ASSERT_TRUE(identity_dsn.ok()) << identity_dsn.status();
-    identity::IdentityAppOptions id;
-    id.pg_dsn = *identity_dsn;
-    id.pg_pool_size = 4;
-    id.host.host = "127.0.0.1";
-    id.host.admin_port = -1;
-    id.kafka_bootstrap_servers = *bootstrap;
-    id.config.password_cost = {1, 8 * 1024 * 1024};
-    auto identity = identity::IdentityApp::Start(id);
+    auto identity = testing::StartTestIdentity(*bootstrap);
     ASSERT_TRUE(identity.ok()) << identity.status();
     identity_ = *std::move(identity);
 
-    auto analysis_dsn = testing::NewTestDatabase("analysis");
-    ASSERT_TRUE(analysis_dsn.ok()) << analysis_dsn.status();
+    auto kit = testing::LocalKitOptions("analysis", *bootstrap,
+                                        identity_->grpc_target());
+    ASSERT_TRUE(kit.ok()) << kit.status();
     analysis::AnalysisAppOptions an;
-    an.pg_dsn = *analysis_dsn;
-    an.pg_pool_size = 4;
-    an.host.host = "127.0.0.1";
-    an.host.admin_port = -1;
-    an.identity_target = identity_->grpc_target();
-    an.kafka_bootstrap_servers = *bootstrap;
-    an.workers.workers =
-        0;  // the job stays QUEUED, so the plan change moves it
+    static_cast<service::KitOptions&>(an) = *kit;
+    // The job stays QUEUED, so the plan change moves it.
+    an.workers.workers = 0;
     auto analysis = analysis::AnalysisApp::Start(an);
     ASSERT_TRUE(analysis.ok()) << analysis.status();
     analysis_ = *std::move(analysis);

@@ -1,6 +1,7 @@
 #include "tests/testing/identity_test_client.h"
 
 #include "gtest/gtest.h"
+#include "tests/testing/kit_options.h"
 #include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
 
@@ -26,15 +27,11 @@ void LogIn(idv1::IdentityService::Stub& identity, IdentityAccount& account) {
 
 absl::StatusOr<std::unique_ptr<identity::IdentityApp>> StartTestIdentity(
     const std::string& kafka) {
-  absl::StatusOr<std::string> dsn = NewTestDatabase("identity");
-  if (!dsn.ok()) return dsn.status();
+  absl::StatusOr<service::KitOptions> kit = LocalKitOptions("identity", kafka);
+  if (!kit.ok()) return kit.status();
   identity::IdentityAppOptions options;
-  options.pg_dsn = *dsn;
-  options.pg_pool_size = 4;
-  options.host.host = "127.0.0.1";
-  options.host.admin_port = -1;
+  static_cast<service::KitOptions&>(options) = *kit;
   options.config.password_cost = {1, 8 * 1024 * 1024};
-  options.kafka_bootstrap_servers = kafka;
   return identity::IdentityApp::Start(options);
 }
 
