@@ -14,14 +14,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args =
       gateway::MergeRepeatedBackendFlags(argc, argv, storage);
+  gateway::EdgeDomainOptions edge;  // read once flags are parsed, in `adjust`
   return service::Main(
       static_cast<int>(args.size()), args.data(), gateway::Declaration(),
-      [](service::ServiceKit& kit) {
-        return gateway::Assemble(kit, gateway::EdgeDomainOptionsFromFlags())
-            .status();
+      [&edge](service::ServiceKit& kit) {
+        return gateway::Assemble(kit, edge).status();
       },
-      [](service::KitOptions& kit) {
-        gateway::UseIdentityBackend(gateway::EdgeDomainOptionsFromFlags(), kit);
+      [&edge](service::KitOptions& kit) {
+        edge = gateway::EdgeDomainOptionsFromFlags();
+        gateway::UseIdentityBackend(edge, kit);
         kit.host.grpc_port = -1;
       });
 }
