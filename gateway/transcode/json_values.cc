@@ -343,6 +343,31 @@ class Walker {
     return s_.substr(start, pos_ - start);
   }
 
+  // Right after an opening bracket: consumes `close` when the container is
+  // empty.
+  bool Closes(char close) {
+    SkipSpace();
+    if (Peek() != close) return false;
+    ++pos_;
+    return true;
+  }
+
+  // After a member of an object or an element of an array: a ',' means
+  // another follows, `close` sets *end; anything else fails.
+  bool AfterMember(char close, bool* end) {
+    SkipSpace();
+    if (Peek() == ',') {
+      ++pos_;
+      return true;
+    }
+    if (Peek() == close) {
+      ++pos_;
+      *end = true;
+      return true;
+    }
+    return Fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+  }
+
   bool Literal(absl::string_view word) {
     if (s_.substr(pos_, word.size()) != word) return Fail("invalid literal");
     pos_ += word.size();
@@ -355,11 +380,7 @@ class Walker {
       case '{': {
         ++pos_;
         KeySet keys;
-        SkipSpace();
-        if (Peek() == '}') {
-          ++pos_;
-          return true;
-        }
+        if (Closes('}')) return true;
         while (true) {
           SkipSpace();
           absl::string_view raw;
@@ -371,41 +392,23 @@ class Walker {
           ++pos_;
           SkipSpace();
           if (!AnyValue()) return false;
-          SkipSpace();
-          if (Peek() == ',') {
-            ++pos_;
-            continue;
-          }
-          if (Peek() == '}') {
-            ++pos_;
-            return true;
-          }
-          return Fail("expected ',' or '}'");
+          bool end = false;
+          if (!AfterMember('}', &end)) return false;
+          if (end) return true;
         }
       }
       case '[': {
         ++pos_;
-        SkipSpace();
-        if (Peek() == ']') {
-          ++pos_;
-          return true;
-        }
+        if (Closes(']')) return true;
         for (int64_t i = 0;; ++i) {
           SkipSpace();
           {
             Scope scope(this, Indexed(i));
             if (!AnyValue()) return false;
           }
-          SkipSpace();
-          if (Peek() == ',') {
-            ++pos_;
-            continue;
-          }
-          if (Peek() == ']') {
-            ++pos_;
-            return true;
-          }
-          return Fail("expected ',' or ']'");
+          bool end = false;
+          if (!AfterMember(']', &end)) return false;
+          if (end) return true;
         }
       }
       case '"': {
@@ -459,11 +462,7 @@ class Walker {
     }
     if (Peek() != '{') return Mismatch("an object");
     ++pos_;
-    SkipSpace();
-    if (Peek() == '}') {
-      ++pos_;
-      return true;
-    }
+    if (Closes('}')) return true;
     absl::InlinedVector<const FD*, 16> seen;
     absl::InlinedVector<const pb::OneofDescriptor*, 4> oneofs;
     std::string scratch;
@@ -507,16 +506,9 @@ class Walker {
         }
         if (!FieldValue(f)) return false;
       }
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (Peek() == '}') {
-        ++pos_;
-        return true;
-      }
-      return Fail("expected ',' or '}'");
+      bool end = false;
+      if (!AfterMember('}', &end)) return false;
+      if (end) return true;
     }
   }
 
@@ -534,11 +526,7 @@ class Walker {
     if (f->is_repeated()) {
       if (Peek() != '[') return Mismatch("an array");
       ++pos_;
-      SkipSpace();
-      if (Peek() == ']') {
-        ++pos_;
-        return true;
-      }
+      if (Closes(']')) return true;
       for (int64_t i = 0;; ++i) {
         SkipSpace();
         {
@@ -548,16 +536,9 @@ class Walker {
           }
           if (!SingleValue(f)) return false;
         }
-        SkipSpace();
-        if (Peek() == ',') {
-          ++pos_;
-          continue;
-        }
-        if (Peek() == ']') {
-          ++pos_;
-          return true;
-        }
-        return Fail("expected ',' or ']'");
+        bool end = false;
+        if (!AfterMember(']', &end)) return false;
+        if (end) return true;
       }
     }
     return SingleValue(f);
@@ -568,11 +549,7 @@ class Walker {
     const FD* key_field = f->message_type()->map_key();
     const FD* value_field = f->message_type()->map_value();
     ++pos_;
-    SkipSpace();
-    if (Peek() == '}') {
-      ++pos_;
-      return true;
-    }
+    if (Closes('}')) return true;
     KeySet keys;
     std::string scratch;
     while (true) {
@@ -604,16 +581,9 @@ class Walker {
         return Fail("null is not allowed as a map value");
       }
       if (!SingleValue(value_field)) return false;
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (Peek() == '}') {
-        ++pos_;
-        return true;
-      }
-      return Fail("expected ',' or '}'");
+      bool end = false;
+      if (!AfterMember('}', &end)) return false;
+      if (end) return true;
     }
   }
 
