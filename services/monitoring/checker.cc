@@ -24,7 +24,14 @@ namespace mev1 = ::fineprint::monitoring::events::v1;
 
 // What a check found, written in one transaction.
 struct CheckResult {
-  enum Kind { kUnchanged, kChanged, kRobotsBlocked, kFailed } kind = kFailed;
+  // kPending: new content not yet seen in confirm_checks consecutive checks.
+  enum Kind {
+    kUnchanged,
+    kChanged,
+    kPending,
+    kRobotsBlocked,
+    kFailed
+  } kind = kFailed;
   int http_status = 0;
   std::string error;
   std::string etag;
@@ -33,7 +40,8 @@ struct CheckResult {
   absl::Duration next_in;
   // kChanged
   std::string version_id;
-  std::string sha256;
+  std::string sha256;  // also kPending's candidate
+  int pending_count = 0;
   std::string text;
   LineDiff diff;
 };
@@ -43,8 +51,11 @@ struct WatchRow {
       state;
   std::string etag_header, last_modified_header, document;
   std::string current_version_id, current_sha256, current_text;
+  std::string pending_sha256;
   absl::Duration interval;
   int failures = 0;
+  int confirm_checks = 1;
+  int pending_count = 0;
 };
 
 absl::StatusOr<std::optional<WatchRow>> LoadWatchRow(db::Pool& pool,
@@ -58,7 +69,8 @@ absl::StatusOr<std::optional<WatchRow>> LoadWatchRow(db::Pool& pool,
           "w.ignore_patterns,"
           "   COALESCE(p.plan, w.plan) AS plan, w.state, w.etag_header,"
           "   w.last_modified_header, w.document, w.check_interval_seconds,"
-          "   w.consecutive_failures, w.current_version_id, v.sha256, v.text"
+          "   w.consecutive_failures, w.current_version_id, v.sha256, v.text,"
+          "   w.confirm_checks, w.pending_sha256, w.pending_count"
           " FROM watches w"
           " LEFT JOIN org_plans p ON p.org_id = w.org_id"
           " LEFT JOIN source_versions v ON v.org_id = w.org_id AND v.watch_id "
@@ -82,6 +94,11 @@ absl::StatusOr<std::optional<WatchRow>> LoadWatchRow(db::Pool& pool,
   w.current_version_id = std::string(row.Value("current_version_id"));
   w.current_sha256 = std::string(row.Value("sha256"));
   w.current_text = std::string(row.Value("text"));
+  w.pending_sha256 = std::string(row.Value("pending_sha256"));
+  FP_ASSIGN_OR_RETURN(int64_t confirm, row.GetInt64("confirm_checks"));
+  w.confirm_checks = static_cast<int>(confirm);
+  FP_ASSIGN_OR_RETURN(int64_t pending, row.GetInt64("pending_count"));
+  w.pending_count = static_cast<int>(pending);
   FP_ASSIGN_OR_RETURN(int64_t interval, row.GetInt64("check_interval_seconds"));
   w.interval = absl::Seconds(interval);
   FP_ASSIGN_OR_RETURN(int64_t failures, row.GetInt64("consecutive_failures"));
@@ -200,6 +217,19 @@ absl::StatusOr<jobs::TxFn> Checker::Run(
         result->kind = CheckResult::kUnchanged;
         break;
       }
+      // A first version needs no confirmation: there is nothing to flap from.
+      if (w.confirm_checks > 1 && !w.current_version_id.empty()) {
+        result->pending_count =
+            result->sha256 == w.pending_sha256 ? w.pending_count + 1 : 1;
+        if (result->pending_count < w.confirm_checks) {
+          result->kind = CheckResult::kPending;
+          // The stored validators still describe the current version, so
+          // the next check downloads the page again instead of a 304 that
+          // could not tell the candidate from the current content.
+          result->keep_validators = true;
+          break;
+        }
+      }
       result->kind = CheckResult::kChanged;
       result->version_id = api::NewResourceId();
       result->diff = DiffLines(w.current_text, text);
@@ -226,7 +256,12 @@ absl::StatusOr<jobs::TxFn> Checker::Run(
         : result->kind == CheckResult::kRobotsBlocked ? "CHECK_ROBOTS_BLOCKED"
                                                       : "CHECK_OK";
     const bool ok = result->kind == CheckResult::kChanged ||
-                    result->kind == CheckResult::kUnchanged;
+                    result->kind == CheckResult::kUnchanged ||
+                    result->kind == CheckResult::kPending;
+    // A failed check says nothing about the candidate: it stays pending.
+    const bool keep_pending = result->kind == CheckResult::kFailed ||
+                              result->kind == CheckResult::kRobotsBlocked;
+    const bool pending = result->kind == CheckResult::kPending;
     const bool changed = result->kind == CheckResult::kChanged;
     FP_RETURN_IF_ERROR(
         tx.Execute(
@@ -242,12 +277,17 @@ absl::StatusOr<jobs::TxFn> Checker::Run(
               "   last_modified_header = CASE WHEN $7 THEN $9 ELSE "
               "last_modified_header END,"
               "   current_version_id ="
-              "     CASE WHEN $4 THEN $10 ELSE current_version_id END"
+              "     CASE WHEN $4 THEN $10 ELSE current_version_id END,"
+              "   pending_sha256 = CASE WHEN $11 THEN pending_sha256 ELSE $12 "
+              "END,"
+              "   pending_count = CASE WHEN $11 THEN pending_count ELSE $13 END"
               " WHERE org_id = $1 AND id = $2",
               {org, id, status, changed, result->kind == CheckResult::kFailed,
                result->error, ok && !result->keep_validators, result->etag,
                result->last_modified,
-               changed ? result->version_id : std::string()})
+               changed ? result->version_id : std::string(), keep_pending,
+               pending ? result->sha256 : std::string(),
+               pending ? result->pending_count : 0})
             .status());
     if (result->kind == CheckResult::kFailed) {
       mev1::SourceCheckFailed failed;

@@ -108,7 +108,113 @@ std::vector<Edit> EditScript(const Lines& a, const Lines& b, int max_d) {
   return edits;
 }
 
+// Past this many differing words a line was rewritten, not edited: a word
+// diff would be noise.
+constexpr int kMaxWordEdits = 200;
+
+void AppendSpan(std::vector<WordSpan>& spans, LineOp op,
+                absl::string_view text) {
+  if (!spans.empty() && spans.back().op == op) {
+    spans.back().text.append(text.data(), text.size());
+  } else {
+    spans.push_back({op, std::string(text)});
+  }
+}
+
+// Pairs each change's removed lines with its added lines, in order, and
+// gives each pair its word diff.
+void AttachWordDiffs(Hunk& hunk) {
+  std::vector<DiffLine>& lines = hunk.diff_lines;
+  size_t i = 0;
+  while (i < lines.size()) {
+    if (lines[i].op != LineOp::kRemoved) {
+      ++i;
+      continue;
+    }
+    size_t removed_end = i;
+    while (removed_end < lines.size() &&
+           lines[removed_end].op == LineOp::kRemoved) {
+      ++removed_end;
+    }
+    size_t added_end = removed_end;
+    while (added_end < lines.size() && lines[added_end].op == LineOp::kAdded) {
+      ++added_end;
+    }
+    const size_t pairs = std::min(removed_end - i, added_end - removed_end);
+    for (size_t p = 0; p < pairs; ++p) {
+      DiffLine& before = lines[i + p];
+      DiffLine& after = lines[removed_end + p];
+      DiffWords(before.text, after.text, before.words, after.words);
+    }
+    i = added_end;
+  }
+}
+
+bool IsWordByte(unsigned char c) {
+  return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z');
+}
+
+bool IsSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
 }  // namespace
+
+std::vector<absl::string_view> SplitWords(absl::string_view line) {
+  std::vector<absl::string_view> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    const unsigned char c = line[i];
+    size_t end = i + 1;
+    if (IsWordByte(c)) {
+      while (end < line.size() && IsWordByte(line[end])) ++end;
+    } else if (IsSpace(c)) {
+      while (end < line.size() && IsSpace(line[end])) ++end;
+    }
+    words.push_back(line.substr(i, end - i));
+    i = end;
+  }
+  return words;
+}
+
+bool DiffWords(absl::string_view before, absl::string_view after,
+               std::vector<WordSpan>& before_spans,
+               std::vector<WordSpan>& after_spans) {
+  before_spans.clear();
+  after_spans.clear();
+  const Lines a = SplitWords(before), b = SplitWords(after);
+  std::vector<Edit> edits;
+  if (!Myers(a, 0, static_cast<int>(a.size()), b, 0, static_cast<int>(b.size()),
+             kMaxWordEdits, edits)) {
+    return false;
+  }
+  for (size_t k = 0; k < edits.size(); ++k) {
+    const Edit& e = edits[k];
+    // Spaces common to two changes would split "at any time" -> "within 30
+    // days" into five spans; they are reported as part of the change.
+    if (e.op == LineOp::kContext && k > 0 && k + 1 < edits.size() &&
+        edits[k - 1].op != LineOp::kContext &&
+        edits[k + 1].op != LineOp::kContext && IsSpace(a[e.base_index][0])) {
+      AppendSpan(before_spans, LineOp::kRemoved, a[e.base_index]);
+      AppendSpan(after_spans, LineOp::kAdded, b[e.index]);
+      continue;
+    }
+    switch (e.op) {
+      case LineOp::kContext:
+        AppendSpan(before_spans, LineOp::kContext, a[e.base_index]);
+        AppendSpan(after_spans, LineOp::kContext, b[e.index]);
+        break;
+      case LineOp::kRemoved:
+        AppendSpan(before_spans, LineOp::kRemoved, a[e.base_index]);
+        break;
+      case LineOp::kAdded:
+        AppendSpan(after_spans, LineOp::kAdded, b[e.index]);
+        break;
+    }
+  }
+  return true;
+}
 
 std::vector<absl::string_view> SplitLines(absl::string_view text) {
   std::vector<absl::string_view> lines;
@@ -159,17 +265,19 @@ LineDiff DiffLines(absl::string_view base, absl::string_view text, int context,
       const Edit& edit = edits[e];
       switch (edit.op) {
         case LineOp::kContext:
-          hunk.diff_lines.push_back({edit.op, std::string(a[edit.base_index])});
+          hunk.diff_lines.push_back(
+              {edit.op, std::string(a[edit.base_index]), {}});
           ++hunk.base_lines;
           ++hunk.lines;
           break;
         case LineOp::kRemoved:
-          hunk.diff_lines.push_back({edit.op, std::string(a[edit.base_index])});
+          hunk.diff_lines.push_back(
+              {edit.op, std::string(a[edit.base_index]), {}});
           ++hunk.base_lines;
           ++diff.removed;
           break;
         case LineOp::kAdded:
-          hunk.diff_lines.push_back({edit.op, std::string(b[edit.index])});
+          hunk.diff_lines.push_back({edit.op, std::string(b[edit.index]), {}});
           ++hunk.lines;
           ++diff.added;
           break;
@@ -178,6 +286,7 @@ LineDiff DiffLines(absl::string_view base, absl::string_view text, int context,
     // Unified diff convention: an empty side starts at the line before.
     if (hunk.base_lines == 0) --hunk.base_start;
     if (hunk.lines == 0) --hunk.start;
+    AttachWordDiffs(hunk);
     diff.hunks.push_back(std::move(hunk));
     i = end;
   }

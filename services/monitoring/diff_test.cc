@@ -122,5 +122,62 @@ TEST(DiffTest, RandomEditsRoundTrip) {
   }
 }
 
+std::string Join(const std::vector<WordSpan>& spans) {
+  std::string out;
+  for (const WordSpan& s : spans) out += s.text;
+  return out;
+}
+
+TEST(WordDiffTest, SplitsWordsSpacesAndPunctuation) {
+  EXPECT_EQ(SplitWords("Any  dispute, café!"),
+            (std::vector<absl::string_view>{"Any", "  ", "dispute", ",", " ",
+                                            "café", "!"}));
+  EXPECT_TRUE(SplitWords("").empty());
+}
+
+TEST(WordDiffTest, ChangedLinesPairWithTheirWordDiff) {
+  LineDiff d = DiffLines(
+      "Terms\nYou may cancel at any time.\nWe may change these terms.\n",
+      "Terms\nYou may cancel within 30 days.\nWe may change these terms.\n");
+  ASSERT_EQ(d.hunks.size(), 1u);
+  const std::vector<DiffLine>& lines = d.hunks[0].diff_lines;
+  ASSERT_EQ(lines.size(), 4u);
+  const DiffLine& removed = lines[1];
+  const DiffLine& added = lines[2];
+  ASSERT_EQ(removed.op, LineOp::kRemoved);
+  ASSERT_EQ(added.op, LineOp::kAdded);
+  EXPECT_TRUE(lines[0].words.empty());  // context lines carry no words
+  EXPECT_EQ(Join(removed.words), removed.text);
+  EXPECT_EQ(Join(added.words), added.text);
+  ASSERT_EQ(added.words.size(), 3u);
+  EXPECT_EQ(added.words[0].op, LineOp::kContext);
+  EXPECT_EQ(added.words[0].text, "You may cancel ");
+  EXPECT_EQ(added.words[1].op, LineOp::kAdded);
+  EXPECT_EQ(added.words[1].text, "within 30 days");
+  EXPECT_EQ(added.words[2].op, LineOp::kContext);
+  EXPECT_EQ(added.words[2].text, ".");
+  ASSERT_EQ(removed.words.size(), 3u);
+  EXPECT_EQ(removed.words[1].op, LineOp::kRemoved);
+  EXPECT_EQ(removed.words[1].text, "at any time");
+}
+
+TEST(WordDiffTest, UnpairedLinesHaveNoWords) {
+  LineDiff d = DiffLines("a\nb\n", "a\nb\nc d\n");
+  ASSERT_EQ(d.hunks.size(), 1u);
+  for (const DiffLine& l : d.hunks[0].diff_lines) EXPECT_TRUE(l.words.empty());
+}
+
+TEST(WordDiffTest, RewrittenLinesGiveUpOnWords) {
+  std::string before, after;
+  for (int i = 0; i < 300; ++i) {
+    absl::StrAppend(&before, "a", i, " ");
+    absl::StrAppend(&after, "b", i, " ");
+  }
+  std::vector<WordSpan> b, a;
+  EXPECT_FALSE(DiffWords(before, after, b, a));
+  EXPECT_TRUE(b.empty());
+  EXPECT_TRUE(a.empty());
+}
+
 }  // namespace
 }  // namespace fineprint::monitoring

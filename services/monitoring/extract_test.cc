@@ -1,6 +1,8 @@
 #include "services/monitoring/extract.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 namespace fineprint::monitoring {
@@ -87,6 +89,50 @@ TEST(ExtractTest, KindSniffing) {
             ContentKind::kHtml);
   EXPECT_EQ(KindOf("text/plain; charset=utf-8", "<p>x"), ContentKind::kText);
   EXPECT_EQ(CharsetParam("text/html; Charset=\"UTF-8\""), "utf-8");
+}
+
+// A real, minimal PDF 1.4: one page, two lines of Helvetica, with a
+// cross-reference table whose offsets are computed, as a writer does.
+std::string TwoLinePdf(absl::string_view first, absl::string_view second) {
+  const std::string content = absl::StrCat(
+      "BT /F1 12 Tf 72 720 Td (", first, ") Tj 0 -16 Td (", second, ") Tj ET");
+  const std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+      " /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+      absl::StrCat("<< /Length ", content.size(), " >>\nstream\n", content,
+                   "\nendstream"),
+      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  };
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    absl::StrAppend(&pdf, i + 1, " 0 obj\n", objects[i], "\nendobj\n");
+  }
+  const size_t xref = pdf.size();
+  absl::StrAppend(&pdf, "xref\n0 ", objects.size() + 1,
+                  "\n0000000000 65535 f \n");
+  for (size_t offset : offsets) {
+    absl::StrAppend(&pdf, absl::StrFormat("%010d 00000 n \n", offset));
+  }
+  absl::StrAppend(&pdf, "trailer\n<< /Size ", objects.size() + 1,
+                  " /Root 1 0 R >>\nstartxref\n", xref, "\n%%EOF\n");
+  return pdf;
+}
+
+TEST(ExtractTest, PdfTextThroughPoppler) {
+  const std::string pdf =
+      TwoLinePdf("1. Terms of Service", "2. Disputes go to arbitration.");
+  EXPECT_EQ(KindOf("application/pdf", pdf), ContentKind::kPdf);
+  auto e = ExtractText(pdf, "application/pdf", nullptr);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_TRUE(absl::StrContains(e->text, "1. Terms of Service")) << e->text;
+  EXPECT_TRUE(absl::StrContains(e->text, "2. Disputes go to arbitration."))
+      << e->text;
+  // The two lines stay two lines: the diff works per line.
+  EXPECT_LT(e->text.find("Service"), e->text.find("\n2. Disputes"));
 }
 
 TEST(ExtractTest, UnreadablePdf) {

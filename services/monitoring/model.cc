@@ -83,6 +83,10 @@ absl::StatusOr<v1::Watch> WatchFromRow(const db::Row& row) {
   for (std::string& p : SplitPatterns(row.Value("ignore_patterns"))) {
     w.add_ignore_patterns(std::move(p));
   }
+  FP_ASSIGN_OR_RETURN(int64_t confirm, row.GetInt64("confirm_checks"));
+  w.set_confirm_checks(static_cast<int32_t>(confirm));
+  FP_ASSIGN_OR_RETURN(int64_t pending, row.GetInt64("pending_count"));
+  w.set_pending_change_checks(static_cast<int32_t>(pending));
   FP_ASSIGN_OR_RETURN(int64_t version, row.GetInt64("version"));
   w.set_etag(absl::StrCat(version));
   FP_ASSIGN_OR_RETURN(absl::Time created, row.GetTime("create_time"));

@@ -63,6 +63,7 @@ inline constexpr char kWatchColumns[] =
     " w.state, w.css_selector, w.ignore_patterns, w.version, w.create_time,"
     " w.update_time, w.check_status, w.last_check_time, w.last_change_time,"
     " w.consecutive_failures, w.last_error, w.current_version_id, w.document,"
+    " w.confirm_checks, w.pending_count,"
     " c.available_at AS next_check_time, c.state AS check_state";
 inline constexpr char kWatchFrom[] =
     " FROM watches w LEFT JOIN checks c ON c.org_id = w.org_id AND c.id = w.id";

@@ -33,6 +33,18 @@ absl::StatusOr<StoredVersion> LoadText(db::Executor& ex, absl::string_view org,
   return v;
 }
 
+v1::DiffLine::Op OpOf(LineOp op) {
+  switch (op) {
+    case LineOp::kAdded:
+      return v1::DiffLine::ADDED;
+    case LineOp::kRemoved:
+      return v1::DiffLine::REMOVED;
+    case LineOp::kContext:
+      break;
+  }
+  return v1::DiffLine::CONTEXT;
+}
+
 void ToProto(const LineDiff& diff, v1::VersionDiff* out) {
   out->set_lines_added(diff.added);
   out->set_lines_removed(diff.removed);
@@ -44,10 +56,13 @@ void ToProto(const LineDiff& diff, v1::VersionDiff* out) {
     h->set_lines(hunk.lines);
     for (const DiffLine& line : hunk.diff_lines) {
       v1::DiffLine* l = h->add_diff_lines();
-      l->set_op(line.op == LineOp::kAdded     ? v1::DiffLine::ADDED
-                : line.op == LineOp::kRemoved ? v1::DiffLine::REMOVED
-                                              : v1::DiffLine::CONTEXT);
+      l->set_op(OpOf(line.op));
       l->set_text(line.text);
+      for (const WordSpan& span : line.words) {
+        v1::DiffSpan* w = l->add_words();
+        w->set_op(OpOf(span.op));
+        w->set_text(span.text);
+      }
     }
   }
 }

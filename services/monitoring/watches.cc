@@ -25,15 +25,28 @@ namespace {
 namespace mev1 = ::fineprint::monitoring::events::v1;
 
 const std::vector<std::string>& UpdatableFields() {
-  static const auto* fields = new std::vector<std::string>{
-      "url",   "display_name", "kind",           "check_interval",
-      "state", "css_selector", "ignore_patterns"};
+  static const auto* fields = new std::vector<std::string>{"url",
+                                                           "display_name",
+                                                           "kind",
+                                                           "check_interval",
+                                                           "state",
+                                                           "css_selector",
+                                                           "ignore_patterns",
+                                                           "confirm_checks"};
   return *fields;
 }
 
 bool Has(const std::vector<std::string>& fields, absl::string_view field) {
   return fields.empty() ||
          std::find(fields.begin(), fields.end(), field) != fields.end();
+}
+
+// The schema's CHECK bound (infra/migrations/monitoring/0003).
+constexpr int kMaxConfirmChecks = 10;
+
+// 0 (unset) means what 1 means: record a change at first sight.
+int ConfirmChecksOf(const v1::Watch& w) {
+  return std::max(1, w.confirm_checks());
 }
 
 absl::Duration IntervalOf(const v1::Watch& w, const MonitoringConfig& config) {
@@ -151,6 +164,11 @@ void MonitoringServiceImpl::Validate(
                                               selector.status().message())});
     }
   }
+  if (Has(fields, "confirm_checks") &&
+      (w.confirm_checks() < 0 || w.confirm_checks() > kMaxConfirmChecks)) {
+    v.push_back({"watch.confirm_checks",
+                 absl::StrCat("between 0 and ", kMaxConfirmChecks)});
+  }
   if (Has(fields, "ignore_patterns")) {
     if (w.ignore_patterns_size() > kMaxIgnorePatterns) {
       v.push_back({"watch.ignore_patterns",
@@ -207,12 +225,12 @@ absl::Status MonitoringServiceImpl::DoCreate(const v1::CreateWatchRequest& req,
             tx.Execute(
                   "INSERT INTO watches (org_id, id, url, display_name, kind,"
                   "   check_interval_seconds, state, css_selector, "
-                  "ignore_patterns, plan)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                  "ignore_patterns, plan, confirm_checks)"
+                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                   {org, id, w.url(), w.display_name(),
                    analysis::v1::DocumentKind_Name(kind), interval,
                    paused ? "PAUSED" : "ACTIVE", w.css_selector(),
-                   JoinPatterns(w.ignore_patterns()), plan})
+                   JoinPatterns(w.ignore_patterns()), plan, ConfirmChecksOf(w)})
                 .status());
         // The first check is due at once (a paused watch waits for resume or
         // CheckNow).
@@ -327,6 +345,8 @@ absl::Status MonitoringServiceImpl::DoUpdate(const v1::UpdateWatchRequest& req,
           next.set_css_selector(w.css_selector());
         if (Has(fields, "ignore_patterns"))
           *next.mutable_ignore_patterns() = w.ignore_patterns();
+        if (Has(fields, "confirm_checks"))
+          next.set_confirm_checks(ConfirmChecksOf(w));
         // A new URL or extraction rule starts a new validator chain: the old
         // ETag says nothing about what the new rule extracts.
         const bool source_changed =
@@ -340,17 +360,23 @@ absl::Status MonitoringServiceImpl::DoUpdate(const v1::UpdateWatchRequest& req,
                   "   check_interval_seconds = $6, state = $7, css_selector = "
                   "$8,"
                   "   ignore_patterns = $9, plan = $10, version = version + 1,"
+                  "   confirm_checks = $12,"
                   "   update_time = now(),"
                   "   etag_header = CASE WHEN $11 THEN '' ELSE etag_header END,"
                   "   last_modified_header ="
-                  "     CASE WHEN $11 THEN '' ELSE last_modified_header END"
+                  "     CASE WHEN $11 THEN '' ELSE last_modified_header END,"
+                  "   pending_sha256 = CASE WHEN $11 THEN '' ELSE "
+                  "pending_sha256 "
+                  "END,"
+                  "   pending_count = CASE WHEN $11 THEN 0 ELSE pending_count "
+                  "END"
                   " WHERE org_id = $1 AND id = $2",
                   {org, id, next.url(), next.display_name(),
                    analysis::v1::DocumentKind_Name(next.kind()),
                    next.check_interval().seconds(),
                    next.state() == v1::PAUSED ? "PAUSED" : "ACTIVE",
                    next.css_selector(), JoinPatterns(next.ignore_patterns()),
-                   plan, source_changed})
+                   plan, source_changed, next.confirm_checks()})
                 .status());
         // The schedule follows: pause takes a waiting check out of the queue;
         // resume (or a new interval) puts it back at last check + interval, at

@@ -168,6 +168,38 @@ TEST_F(ChecksTest, IgnoredDateIsNotAChange) {
             1);
 }
 
+TEST_F(ChecksTest, FlappingPageNeedsConfirmingChecks) {
+  Account a = SignUp();
+  web().Handle("/flap", Html(kTermsV1));
+  v1::Watch w = AwaitChecks(
+      a, Create(a, "/flap", [](v1::Watch& w) { w.set_confirm_checks(3); }), 1);
+  EXPECT_EQ(w.confirm_checks(), 3);
+  const std::string first = w.current_version();
+  ASSERT_FALSE(first.empty());  // the first version needs no confirmation
+
+  // An A/B flap: seen once, then gone again. Nothing is recorded.
+  web().Handle("/flap", Html(kTermsV2));
+  v1::CheckNowResponse r = CheckNow(a, w.name());
+  EXPECT_FALSE(r.changed());
+  EXPECT_EQ(r.watch().pending_change_checks(), 1);
+  web().Handle("/flap", Html(kTermsV1));
+  r = CheckNow(a, w.name());
+  EXPECT_FALSE(r.changed());
+  EXPECT_EQ(r.watch().pending_change_checks(), 0);
+
+  // A change that persists becomes a version at its third sighting.
+  web().Handle("/flap", Html(kTermsV2));
+  EXPECT_FALSE(CheckNow(a, w.name()).changed());
+  r = CheckNow(a, w.name());
+  EXPECT_FALSE(r.changed());
+  EXPECT_EQ(r.watch().pending_change_checks(), 2);
+  r = CheckNow(a, w.name());
+  EXPECT_TRUE(r.changed());
+  EXPECT_EQ(r.version().previous_version(), first);
+  EXPECT_EQ(r.watch().pending_change_checks(), 0);
+  EXPECT_EQ(Events("SourceChanged", w), 2);
+}
+
 TEST_F(ChecksTest, SelectorNarrowsAndCharsetsDecode) {
   Account a = SignUp();
   web().Handle(

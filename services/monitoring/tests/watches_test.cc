@@ -80,6 +80,8 @@ TEST_F(WatchesTest, BadInputIsRejectedAndNothingStored) {
        [](v1::Watch& w) {
          w.set_kind(static_cast<analysis::v1::DocumentKind>(99));
        }},
+      {"watch.confirm_checks", [](v1::Watch& w) { w.set_confirm_checks(11); }},
+      {"watch.confirm_checks", [](v1::Watch& w) { w.set_confirm_checks(-1); }},
   };
   for (const Case& c : cases) {
     v1::Watch w;
