@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs the command blocks of README.md, in order, against a mesh this test
+# Runs the command blocks of README.md and of the READMEs given as
+# arguments (each in its own shell, working folder and process group, in
+# order), against a mesh this test
 # brings up the way `./fineprint up` does (local PostgreSQL, the embedded
 # Kafka broker, every service of infra/launcher/mesh.tsv, the REST edge),
 # but on free ports. Fails when a command fails, a curl answers an HTTP
@@ -74,6 +76,9 @@ while IFS=$'\t' read -r name target binary grpc admin proto; do
   port_args+=(--port "$grpc=$g" --port "$admin=$a")
   extra=()
   [[ "$name" != identity ]] && extra=(--identity_target="$identity_target")
+  # services/monitoring/README.md watches a page served on loopback, which
+  # its walkthrough admits with FINEPRINT_OUTBOUND_ALLOW when it starts the mesh.
+  [[ "$name" == monitoring ]] && extra+=(--outbound_allow=127.0.0.1/32)
   "$binary" --pg_dsn="$DSN" --listen_host=127.0.0.1 --grpc_port="$g" --admin_port="$a" \
     --kafka_bootstrap_servers="$KAFKA" "${extra[@]}" >"$WORK/$name.log" 2>&1 &
   pids+=($!)
@@ -90,8 +95,8 @@ gateway/fineprint_edge --descriptor_set=protos/fineprint_descriptor_set.pb \
 pids+=($!)
 wait_ready edge "$!" "http://127.0.0.1:$edge_admin/healthz"
 
-python3 tests/docs/readme_script.py "${port_args[@]}" README.md >"$WORK/readme.sh" ||
-  fail "could not extract README.md's commands"
+# Ports the walkthroughs serve pages on themselves.
+port_args+=(--any-port "8765=$(free_port)")
 
 cat >"$WORK/prelude.sh" <<'PRELUDE'
 __FAILS="$WORK/failures"; : >"$__FAILS"; __EXPECT=ok
@@ -130,7 +135,20 @@ grpcurl() {
 }
 PRELUDE
 
-echo "mesh up (kafka $KAFKA); running README.md's commands" >&2
-WORK="$WORK" PATH="$GRPCURL_DIR:$PATH" bash --noprofile --norc -c \
-  'source "$WORK/prelude.sh"; source "$WORK/readme.sh"' || fail "a README command failed (above)"
-echo "README.md: every command ran"
+echo "mesh up (kafka $KAFKA)" >&2
+for doc in README.md "$@"; do
+  script="$WORK/$(echo "$doc" | tr / _).sh"
+  python3 tests/docs/readme_script.py "${port_args[@]}" "$doc" >"$script" ||
+    fail "could not extract the commands of $doc"
+  echo "running the commands of $doc" >&2
+  dir="$(mktemp -d "$WORK/cwd.XXXXXX")"
+  # A walkthrough may leave a server in the background: its own process
+  # group goes when it is done.
+  (cd "$dir" && WORK="$WORK" SCRIPT="$script" PATH="$GRPCURL_DIR:$PATH" exec setsid bash --noprofile --norc -c \
+    'source "$WORK/prelude.sh"; source "$SCRIPT"') &
+  runner=$!
+  wait "$runner"; rc=$?
+  kill -TERM -- -"$runner" 2>/dev/null
+  ((rc == 0)) || fail "a command of $doc failed (above)"
+  echo "$doc: every command ran"
+done
