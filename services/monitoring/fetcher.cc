@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "libpsl.h"
 #include "services/runtime/http/ip_address.h"
+#include "services/runtime/log/log.h"
 
 namespace fineprint::monitoring {
 namespace {
@@ -107,18 +108,37 @@ HostGate::Pass::~Pass() {
 
 HostGate::Pass HostGate::Enter(const std::string& host) {
   const std::string domain = RegistrableDomain(host);
-  absl::MutexLock lock(&mu_);
-  while (true) {
+  {
+    absl::MutexLock lock(&mu_);
     auto host_free = [this, &host]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !busy_.contains(host);
     };
     mu_.Await(absl::Condition(&host_free));
+    busy_.insert(host);
+  }
+  Pass pass(this, host);
+  if (slots_ != nullptr) {
+    absl::StatusOr<absl::Duration> wait = slots_->Reserve(domain, delay_);
+    if (wait.ok()) {
+      absl::SleepFor(*wait);
+      return pass;
+    }
+    // Without the shared slots each replica still keeps the delay itself.
+    log::Warning("shared domain slot unavailable; using the local one",
+                 {{"domain", domain}, {"error", wait.status().ToString()}});
+  }
+  WaitLocalSlot(domain);
+  return pass;
+}
+
+void HostGate::WaitLocalSlot(const std::string& domain) {
+  absl::MutexLock lock(&mu_);
+  while (true) {
     const absl::Time now = absl::Now();
     auto it = next_start_.find(domain);
     if (it == next_start_.end() || it->second <= now) {
-      busy_.insert(host);
       next_start_[domain] = now + delay_;
-      return Pass(this, host);
+      return;
     }
     // Another host of the domain went recently: wait out its delay, then
     // look again (someone else may have taken the slot meanwhile).
@@ -161,7 +181,7 @@ Fetcher::Fetcher(FetcherOptions options, std::string user_agent,
       user_agent_(std::move(user_agent)),
       client_(std::move(client)),
       robots_client_(std::move(robots_client)),
-      gate_(options_.domain_delay) {}
+      gate_(options_.domain_delay, options_.shared_slots) {}
 
 RobotsRules Fetcher::RobotsFor(const ParsedUrl& url, std::string* why) {
   const absl::Time now = absl::Now();

@@ -14,8 +14,9 @@
 //   robots.txt requests included;
 // - Retry-After of 429/503 reported for the scheduler to honour.
 //
-// Politeness is per process; replicas each keep their own (documented
-// limit, see the service README).
+// The domain delay holds across replicas through `shared_slots` (the
+// service passes PostgreSQL's, see domain_slots.h); one request in flight
+// per host is kept per process.
 
 #include <memory>
 #include <optional>
@@ -56,11 +57,23 @@ std::string RegistrableDomain(absl::string_view host);
 std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
                                               absl::Time now);
 
-// One request in flight per host, and request starts at least `delay` apart
-// per registrable domain.
+// Where replicas agree on a domain's next request start.
+class DomainSlots {
+ public:
+  virtual ~DomainSlots() = default;
+  // Reserves the next start for `domain`, `delay` after the previous
+  // reservation by anyone; returns how long to wait for it.
+  virtual absl::StatusOr<absl::Duration> Reserve(absl::string_view domain,
+                                                 absl::Duration delay) = 0;
+};
+
+// One request in flight per host (per process), and request starts at least
+// `delay` apart per registrable domain: across replicas when `slots` is
+// given, else per process (also the fallback when `slots` fails).
 class HostGate {
  public:
-  explicit HostGate(absl::Duration delay) : delay_(delay) {}
+  explicit HostGate(absl::Duration delay, DomainSlots* slots = nullptr)
+      : delay_(delay), slots_(slots) {}
 
   class Pass {
    public:
@@ -81,7 +94,10 @@ class HostGate {
   Pass Enter(const std::string& host);
 
  private:
+  void WaitLocalSlot(const std::string& domain);
+
   const absl::Duration delay_;
+  DomainSlots* const slots_;
   absl::Mutex mu_;
   absl::flat_hash_set<std::string> busy_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, absl::Time> next_start_ ABSL_GUARDED_BY(mu_);
@@ -100,6 +116,8 @@ struct FetcherOptions {
   // sooner than a good one: the disallow is a guess, not the site's word.
   absl::Duration robots_error_ttl = absl::Minutes(10);
   absl::Duration domain_delay = absl::Seconds(1);
+  // Shares domain_delay across replicas; per process when null.
+  DomainSlots* shared_slots = nullptr;
   // --outbound_allow in the binary; loopback in tests.
   std::vector<http::IpRange> allow;
   http::Resolver resolver;

@@ -1,6 +1,7 @@
 #include "services/monitoring/monitoring_app.h"
 
 #include "infra/migrations/monitoring_migrations.h"
+#include "services/monitoring/domain_slots.h"
 #include "services/runtime/status/status.h"
 #include "services/runtime/trace/trace.h"
 
@@ -16,6 +17,10 @@ absl::StatusOr<MonitoringDomain> Assemble(service::ServiceKit& kit,
   // Create-time URL checks use the fetcher's guard settings, so what the
   // API admits is what the fetcher may reach.
   http::SsrfGuard guard(options.fetcher.allow, options.fetcher.resolver);
+  if (options.fetcher.shared_slots == nullptr) {
+    options.fetcher.shared_slots =
+        kit.Own(std::make_unique<PgDomainSlots>(&kit.pool()));
+  }
   FP_ASSIGN_OR_RETURN(std::unique_ptr<Fetcher> fetcher,
                       Fetcher::Create(options.fetcher));
   domain.fetcher = kit.Own(std::move(fetcher));
