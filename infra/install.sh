@@ -12,12 +12,26 @@ PACKAGES=(
   libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev zlib1g-dev libbrotli-dev
   libgumbo-dev libuchardet-dev libpsl-dev publicsuffix libicu-dev
-  libpoppler-cpp-dev
+  libpoppler-cpp-dev libhiredis-dev
+  libpango1.0-dev libcairo2-dev fonts-dejavu-core
   # Runtime dependencies of tests and the local mesh
   postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
-  nghttp2-client curl
+  nghttp2-client curl jq redis-server
+  # The dev CA script (infra/tls/make-dev-certs.sh) and the TLS tests
+  openssl
+  # The edge's /docs test (//gateway/docs:docs_browser_test) drives it
+  chromium
+  # The edge's allocator (//infra/deps:jemalloc)
+  libjemalloc2
+  # Profiling for the benchmarks only (docs/benchmarks.md, edge_peer)
+  linux-perf
+  # Container images (./fineprint images) and the manifests' checks
+  # (//infra/k8s:manifests_test, //infra/compose:compose_test)
+  buildah podman python3-yaml python3-jsonschema
   # Formatting check of CI
   clang-format-14
+  # AsyncAPI validator of //gateway/asyncapi:asyncapi_validate_test (npm below)
+  nodejs
 )
 
 missing=()
@@ -26,6 +40,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Debian ships npm apart from nodejs; NodeSource's nodejs bundles it and
+# conflicts with Debian's npm package, so ask for it only when absent.
+command -v npm >/dev/null || missing+=(npm)
 
 # grpcurl, for README.md's gRPC examples and //tests/docs:readme_test
 # (not packaged by Debian 12): built once with Go into the cache.
@@ -41,6 +58,20 @@ if [[ ! -x "$GRPCURL_BIN/grpcurl" ]] && ! command -v grpcurl >/dev/null; then
   fi
 fi
 
+# kustomize, which //infra/k8s:manifests_test renders the overlays with (not
+# packaged by Debian 12): built once with Go into the cache, like grpcurl.
+KUSTOMIZE_VERSION=v5.5.0
+if [[ ! -x "$GRPCURL_BIN/kustomize" ]]; then
+  GO="$(command -v go || echo /usr/local/go/bin/go)"
+  if [[ -x "$GO" ]]; then
+    echo "installing kustomize $KUSTOMIZE_VERSION into $GRPCURL_BIN" >&2
+    mkdir -p "$GRPCURL_BIN"
+    GOBIN="$GRPCURL_BIN" "$GO" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+  else
+    echo "warning: no Go toolchain, so no kustomize (//infra/k8s:manifests_test needs it)" >&2
+  fi
+fi
+
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
@@ -50,11 +81,29 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Swagger UI for the edge's /docs page (npm's swagger-ui-dist, not
+# committed): into the cache, where the edge looks for it by default.
+SWAGGER_UI_VERSION=5.35.0
+SWAGGER_UI_DIR="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}/swagger-ui"
+if ! grep -qs "\"version\": \"$SWAGGER_UI_VERSION\"" \
+    "$SWAGGER_UI_DIR/node_modules/swagger-ui-dist/package.json"; then
+  if command -v npm >/dev/null; then
+    echo "installing swagger-ui-dist@$SWAGGER_UI_VERSION into $SWAGGER_UI_DIR" >&2
+    mkdir -p "$SWAGGER_UI_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$SWAGGER_UI_DIR" \
+      "swagger-ui-dist@$SWAGGER_UI_VERSION"
+  else
+    echo "warning: no npm, so no /docs page (the edge answers 404 there)" >&2
+  fi
+fi
+
 # Python modules Debian does not package, for Debian's python3 (the one
 # tests run): the OpenAPI 3.1 validator of //gateway/openapi:openapi_validate_test.
 PIP_MODULES=(
   # import name:PyPI name
   openapi_spec_validator:openapi-spec-validator
+  kubernetes_validate:kubernetes-validate
+  standardwebhooks:standardwebhooks
 )
 for entry in "${PIP_MODULES[@]}"; do
   module="${entry%%:*}"
@@ -63,3 +112,28 @@ for entry in "${PIP_MODULES[@]}"; do
     $SUDO /usr/bin/python3 -m pip install -q --break-system-packages "${entry#*:}"
   fi
 done
+
+# The contract checks of CI (infra/ci/buf_check.sh): buf, built once with Go
+# into the cache like grpcurl; and the AsyncAPI parser (npm, pinned) that
+# //gateway/asyncapi:asyncapi_validate_test validates /asyncapi.json with.
+FP_CACHE="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}"
+BUF_VERSION=v1.75.0
+if ! "$FP_CACHE/bin/buf" --version 2>/dev/null | grep -qx "${BUF_VERSION#v}"; then
+  GO="$(command -v go || echo /usr/local/go/bin/go)"
+  if [[ -x "$GO" ]]; then
+    echo "installing buf $BUF_VERSION into $FP_CACHE/bin" >&2
+    mkdir -p "$FP_CACHE/bin"
+    GOBIN="$FP_CACHE/bin" "$GO" install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION"
+  else
+    echo "warning: no Go toolchain, so no buf (infra/ci/buf_check.sh needs it)" >&2
+  fi
+fi
+ASYNCAPI_PARSER_VERSION=3.6.6
+ASYNCAPI_DIR="$FP_CACHE/node/asyncapi"
+if ! grep -qs "\"version\": \"$ASYNCAPI_PARSER_VERSION\"" \
+    "$ASYNCAPI_DIR/node_modules/@asyncapi/parser/package.json"; then
+  echo "installing @asyncapi/parser@$ASYNCAPI_PARSER_VERSION into $ASYNCAPI_DIR" >&2
+  mkdir -p "$ASYNCAPI_DIR"
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$ASYNCAPI_DIR" \
+    "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION" ajv@8.20.0 ajv-formats@2.1.1
+fi

@@ -4,7 +4,10 @@
 #include <climits>
 #include <cstdint>
 
+#include "absl/base/const_init.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/runtime/log/log.h"
 
@@ -28,7 +31,62 @@ void LogCallback(const rd_kafka_t* rk, int level, const char* fac,
             {"client", rk != nullptr ? rd_kafka_name(rk) : ""}});
 }
 
+absl::Mutex default_settings_mu(absl::kConstInit);
+KafkaConfig* default_settings ABSL_GUARDED_BY(default_settings_mu) = nullptr;
+
 }  // namespace
+
+absl::StatusOr<KafkaConfig> KafkaSecuritySettings(
+    const KafkaSecurity& security) {
+  KafkaConfig out;
+  const bool tls = !security.ca_file.empty();
+  const bool sasl = !security.sasl_mechanism.empty();
+  if (security.cert_file.empty() != security.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a Kafka client certificate needs both its certificate and key");
+  }
+  if (!security.cert_file.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "a Kafka client certificate needs TLS: set the CA too");
+  }
+  if (sasl && security.sasl_mechanism != "SCRAM-SHA-256" &&
+      security.sasl_mechanism != "SCRAM-SHA-512") {
+    return absl::InvalidArgumentError(
+        "Kafka SASL mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512");
+  }
+  if (sasl && security.sasl_username.empty()) {
+    return absl::InvalidArgumentError("Kafka SASL/SCRAM needs a username");
+  }
+  if (!tls && !sasl) return out;
+  out.emplace_back("security.protocol",
+                   tls ? (sasl ? "sasl_ssl" : "ssl") : "sasl_plaintext");
+  if (tls) {
+    out.emplace_back("ssl.ca.location", security.ca_file);
+    // Brokers are checked by name too, not only by CA.
+    out.emplace_back("ssl.endpoint.identification.algorithm", "https");
+  }
+  if (!security.cert_file.empty()) {
+    out.emplace_back("ssl.certificate.location", security.cert_file);
+    out.emplace_back("ssl.key.location", security.key_file);
+  }
+  if (sasl) {
+    out.emplace_back("sasl.mechanisms", security.sasl_mechanism);
+    out.emplace_back("sasl.username", security.sasl_username);
+    out.emplace_back("sasl.password", security.sasl_password);
+  }
+  return out;
+}
+
+void SetDefaultKafkaSettings(KafkaConfig settings) {
+  absl::MutexLock lock(&default_settings_mu);
+  delete default_settings;
+  default_settings = new KafkaConfig(std::move(settings));
+}
+
+KafkaConfig DefaultKafkaSettings() {
+  absl::MutexLock lock(&default_settings_mu);
+  return default_settings == nullptr ? KafkaConfig() : *default_settings;
+}
 
 absl::Status SetKafkaConf(rd_kafka_conf_t* conf, absl::string_view name,
                           absl::string_view value) {
@@ -58,6 +116,10 @@ KafkaConfig EventProducerSettings(absl::string_view bootstrap_servers,
 absl::StatusOr<KafkaConf> NewKafkaConf(const KafkaConfig& settings) {
   KafkaConf conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), &LogCallback);
+  for (const auto& [name, value] : DefaultKafkaSettings()) {
+    absl::Status status = SetKafkaConf(conf.get(), name, value);
+    if (!status.ok()) return status;
+  }
   for (const auto& [name, value] : settings) {
     absl::Status status = SetKafkaConf(conf.get(), name, value);
     if (!status.ok()) return status;

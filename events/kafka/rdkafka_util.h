@@ -49,7 +49,8 @@ using KafkaAdminOptions =
 
 using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 
-// A conf with `settings` applied and logging routed to services/runtime/log.
+// A conf with the process defaults (SetDefaultKafkaSettings), then
+// `settings`, applied and logging routed to services/runtime/log.
 // Fails on an unknown property or bad value (naming the property only:
 // values may be credentials such as sasl.password).
 absl::StatusOr<KafkaConf> NewKafkaConf(const KafkaConfig& settings);
@@ -61,6 +62,31 @@ absl::StatusOr<KafkaConf> NewKafkaConf(const KafkaConfig& settings);
 // (later entries win).
 KafkaConfig EventProducerSettings(absl::string_view bootstrap_servers,
                                   absl::string_view client_id);
+
+// How this process's Kafka clients reach the brokers: TLS (librdkafka's
+// ssl.*) when ca_file is set, brokers verified against it and by name;
+// a client certificate when cert_file and key_file are; SASL/SCRAM when
+// sasl_mechanism is (over TLS when ca_file is set, which it should be).
+struct KafkaSecurity {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string sasl_mechanism;  // "", "SCRAM-SHA-256" or "SCRAM-SHA-512"
+  std::string sasl_username;
+  std::string sasl_password;
+};
+
+// The librdkafka properties for `security` (none when it is all empty);
+// INVALID_ARGUMENT for a half-set pair or an unknown mechanism.
+absl::StatusOr<KafkaConfig> KafkaSecuritySettings(
+    const KafkaSecurity& security);
+
+// Settings NewKafkaConf applies to every client the process creates from
+// then on, before the caller's own (which win). The service kit installs
+// KafkaSecuritySettings here at startup, so the relay, consumers and
+// listeners all connect the same way without each being told.
+void SetDefaultKafkaSettings(KafkaConfig settings);
+KafkaConfig DefaultKafkaSettings();
 
 absl::Status SetKafkaConf(rd_kafka_conf_t* conf, absl::string_view name,
                           absl::string_view value);

@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "events/contract/event_contract.h"
+#include "events/outbox/outbox_signal.h"
 #include "services/runtime/status/status.h"
 #include "services/runtime/trace/trace.h"
 #include "services/runtime/trace/trace_context.h"
@@ -56,6 +57,9 @@ absl::StatusOr<std::string> OutboxWriter::AppendToAggregate(
              event.GetDescriptor()->full_name(), service_,
              absl::BytesToHexString(payload), traceparent})
           .status());
+  // Once per append is fine: Notify is one uncontended lock, and a relay
+  // folds any number of notifications into one cycle.
+  tx.AfterCommit([] { OutboxSignal::Default().Notify(); });
   return event_id;
 }
 

@@ -161,6 +161,7 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
   };
   if (absl::Status s = MaybeHousekeep(); !s.ok()) return fail(s);
   auto rows = (*leader_conn_)->Execute(kSelectBatch, {options_.batch_size});
+  const absl::Time picked_at = absl::Now();
   if (!rows.ok()) return fail(rows.status());
   if (rows->empty()) return 0;
   std::vector<OutboxRecord> records;
@@ -190,6 +191,14 @@ absl::StatusOr<int> OutboxRelay::RunOnce() {
     if (!(*delivered)[i]) continue;
     ids.push_back(absl::StrCat(records[i].id));
     commit_to_ack_.Observe(absl::ToDoubleSeconds(now - records[i].occurred_at));
+  }
+  if (options_.on_published && !ids.empty()) {
+    std::vector<OutboxRecord> acked;
+    acked.reserve(ids.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      if ((*delivered)[i]) acked.push_back(records[i]);
+    }
+    options_.on_published(acked, picked_at, now);
   }
   if (!ids.empty()) {
     const std::string id_array =
@@ -224,7 +233,18 @@ void OutboxRelay::Start() {
   thread_ = std::thread([this] {
     absl::Duration idle = options_.min_poll_interval;
     absl::Duration error_backoff = absl::Milliseconds(50);
+    // Read before each cycle: a commit notified while the cycle runs ends
+    // the wait after it at once.
+    uint64_t seen = 0;
+    auto wait = [&](absl::Duration timeout) {
+      if (options_.signal == nullptr) {
+        stop_requested_.WaitForNotificationWithTimeout(timeout);
+      } else {
+        options_.signal->WaitForChange(seen, timeout);
+      }
+    };
     while (!stopping_) {
+      if (options_.signal != nullptr) seen = options_.signal->generation();
       auto n = RunOnce();
       if (!n.ok()) {
         if (leader_) {
@@ -248,7 +268,7 @@ void OutboxRelay::Start() {
       } else {
         idle = std::min(idle * 2, options_.max_poll_interval);
       }
-      absl::SleepFor(idle);
+      wait(idle);
     }
     DropLeadership();
   });
@@ -256,6 +276,9 @@ void OutboxRelay::Start() {
 
 void OutboxRelay::Stop() {
   stopping_ = true;
+  // Ends the wait between cycles now rather than after a poll interval.
+  if (!stop_requested_.HasBeenNotified()) stop_requested_.Notify();
+  if (options_.signal != nullptr) options_.signal->Notify();
   if (thread_.joinable()) thread_.join();
   publisher_.reset();
 }

@@ -15,16 +15,22 @@
 //   advisory lock on its own connection, and all its reads and marks go
 //   through that connection, so losing the connection ends its leadership
 //   at once. Others retry the lock every second.
+// - Between cycles it waits on the in-process OutboxSignal, which writers
+//   notify right after their commit, so a commit in this process is picked
+//   up at once; polling (backing off from min to max interval) stays the
+//   fallback for writers in other processes and for a newly elected leader.
 
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "events/outbox/outbox_signal.h"
 #include "events/relay/event_publisher.h"
 #include "services/runtime/db/pool.h"
 #include "services/runtime/metrics/metrics.h"
@@ -44,6 +50,15 @@ struct RelayOptions {
   absl::Duration retention = absl::Hours(24);
   absl::Duration cleanup_interval = absl::Minutes(1);
   absl::Duration stats_interval = absl::Seconds(1);
+  // Wakes the loop after local commits; nullptr: polling only.
+  OutboxSignal* signal = &OutboxSignal::Default();
+  // Called on the relay thread for each batch the broker acknowledged (only
+  // the records marked published), with when the batch was read from the
+  // outbox and when its last acknowledgement arrived. For benchmarks that
+  // break latency down; must be quick.
+  std::function<void(const std::vector<OutboxRecord>& records,
+                     absl::Time picked_at, absl::Time acked_at)>
+      on_published;
 };
 
 class OutboxRelay {
@@ -85,6 +100,7 @@ class OutboxRelay {
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  absl::Notification stop_requested_;
 
   metrics::Counter& published_;
   metrics::Counter& errors_;

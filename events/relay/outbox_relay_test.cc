@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "absl/synchronization/mutex.h"
 #include "events/outbox/outbox_writer.h"
 #include "events/relay/cloudevents.h"
 #include "events/relay/kafka_publisher.h"
@@ -85,12 +86,18 @@ class OutboxRelayTest : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<OutboxRelay> Relay(
-      ScriptedPublisher** out, std::function<bool(const OutboxRecord&)> fail =
-                                   [](const OutboxRecord&) { return false; }) {
+  static RelayOptions TestOptions() {
     RelayOptions options;
     options.service = "svc";
     options.leader_retry_interval = absl::ZeroDuration();
+    return options;
+  }
+
+  std::unique_ptr<OutboxRelay> Relay(
+      ScriptedPublisher** out,
+      std::function<bool(const OutboxRecord&)> fail =
+          [](const OutboxRecord&) { return false; },
+      RelayOptions options = TestOptions()) {
     return std::make_unique<OutboxRelay>(
         pool_.get(),
         [out, fail]() -> absl::StatusOr<std::unique_ptr<EventPublisher>> {
@@ -185,6 +192,68 @@ TEST_F(OutboxRelayTest, ExposesBacklogMetrics) {
       << "backlog is measured before the batch";
   EXPECT_NE(text.find("fineprint_outbox_relay_leader{service=\"svc\"} 1"),
             std::string::npos);
+}
+
+// With polling slowed to 30 s, only the after-commit signal can make the
+// running relay publish a new event within seconds.
+TEST_F(OutboxRelayTest, CommitWakesTheRunningRelay) {
+  absl::Mutex mu;
+  std::vector<std::string> published;
+  absl::Time picked, acked;
+  RelayOptions options = TestOptions();
+  options.min_poll_interval = absl::Seconds(30);
+  options.max_poll_interval = absl::Seconds(30);
+  options.on_published = [&](const std::vector<OutboxRecord>& records,
+                             absl::Time picked_at, absl::Time acked_at) {
+    absl::MutexLock lock(&mu);
+    for (const auto& r : records) published.push_back(r.aggregate_id);
+    picked = picked_at;
+    acked = acked_at;
+  };
+  ScriptedPublisher* publisher = nullptr;
+  auto relay = Relay(
+      &publisher, [](const OutboxRecord&) { return false; }, options);
+  relay->Start();
+  // The first cycle finds nothing; the loop then waits out its 30 s poll.
+  for (int i = 0; i < 200 && !relay->is_leader(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(relay->is_leader());
+  absl::SleepFor(absl::Milliseconds(100));
+
+  const absl::Time committed = absl::Now();
+  ASSERT_TRUE(Write({"woken"}).ok());
+  auto published_one = [&] { return !published.empty(); };
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(
+        mu.AwaitWithTimeout(absl::Condition(&published_one), absl::Seconds(5)))
+        << "the relay slept through the commit";
+    EXPECT_EQ(published, std::vector<std::string>{"woken"});
+    EXPECT_GE(picked, committed);
+    EXPECT_GE(acked, picked);
+  }
+  relay->Stop();
+  EXPECT_EQ(Unpublished(), 0);
+}
+
+TEST_F(OutboxRelayTest, WithoutTheSignalTheRelayOnlyPolls) {
+  RelayOptions options = TestOptions();
+  options.min_poll_interval = absl::Seconds(30);
+  options.max_poll_interval = absl::Seconds(30);
+  options.signal = nullptr;
+  ScriptedPublisher* publisher = nullptr;
+  auto relay = Relay(
+      &publisher, [](const OutboxRecord&) { return false; }, options);
+  relay->Start();
+  for (int i = 0; i < 200 && !relay->is_leader(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(relay->is_leader());
+  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(Write({"unheard"}).ok());
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(Unpublished(), 1);
 }
 
 TEST(CloudEventsTest, HeadersFollowTheKafkaBinding) {

@@ -20,6 +20,11 @@
 #   KAFKA_JVM_OPTS         extra JVM flags (appended)
 #   KAFKA_EXTRA_PROPERTIES extra server.properties lines (appended, win over defaults)
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness (default 60)
+#   KAFKA_SSL_PORT         set (0: a free port, reused across restarts like
+#                          the main one): also an SSL listener on
+#                          127.0.0.1:<port>, written to <data_dir>/ssl.port;
+#                          its ssl.keystore.* / ssl.truststore.* /
+#                          ssl.client.auth come in KAFKA_EXTRA_PROPERTIES
 #   JAVA                   java binary (default: $JAVA_HOME/bin/java or java)
 set -euo pipefail
 
@@ -143,6 +148,16 @@ port="$(pick_port "${port}" "${port_file}" 0)"
 controller_port="$(pick_port 0 "${controller_port_file}" "${port}")"
 echo "${port}" > "${port_file}"
 echo "${controller_port}" > "${controller_port_file}"
+listeners="PLAINTEXT://127.0.0.1:${port}"
+protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+if [[ -n "${KAFKA_SSL_PORT:-}" ]]; then
+  [[ "${KAFKA_SSL_PORT}" =~ ^[0-9]+$ ]] || { echo "start.sh: KAFKA_SSL_PORT must be a number" >&2; exit 2; }
+  ssl_port="$(pick_port "${KAFKA_SSL_PORT}" "${data_dir}/ssl.port" "${port}")"
+  if [[ "${ssl_port}" == "${controller_port}" ]]; then ssl_port="$(free_port "${port}")"; fi
+  echo "${ssl_port}" > "${data_dir}/ssl.port"
+  listeners+=",SSL://127.0.0.1:${ssl_port}"
+  protocol_map+=",SSL:SSL"
+fi
 
 # Cluster id: Kafka's Uuid is 16 random bytes, base64url without padding; an
 # id starting with '-' is avoided as the CLI would read it as a flag.
@@ -163,11 +178,11 @@ cat > "${props}" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controller_port}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=${listeners},CONTROLLER://127.0.0.1:${controller_port}
+advertised.listeners=${listeners}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=${protocol_map}
 log.dirs=${log_dirs}
 num.partitions=1
 default.replication.factor=1

@@ -20,7 +20,9 @@
 # (not under /root, whose mode is 0700).
 #
 # Env: PG_BIN (default /usr/lib/postgresql/15/bin), PG_START_TIMEOUT
-# (seconds, default 60).
+# (seconds, default 60), PG_SSL_CERT and PG_SSL_KEY (both set: ssl = on
+# with this PEM pair, copied into the cluster; clients then choose
+# sslmode=verify-full in their DSN).
 set -euo pipefail
 
 usage() { echo "usage: $0 <data_dir> <port>" >&2; exit 2; }
@@ -100,6 +102,15 @@ full_page_writes = off
 max_connections = 200
 log_line_prefix = '%m [%p] '
 CONF
+if [[ -n "${PG_SSL_CERT:-}" && -n "${PG_SSL_KEY:-}" ]]; then
+  # postgres wants its key owned by itself and unreadable by others.
+  for pair in "${PG_SSL_CERT}:server.crt" "${PG_SSL_KEY}:server.key"; do
+    as_pg tee "${pgdata}/${pair##*:}" <"${pair%%:*}" >/dev/null
+    as_pg chmod 600 "${pgdata}/${pair##*:}"
+  done
+  printf '%s\n' "ssl = on" "ssl_cert_file = 'server.crt'" "ssl_key_file = 'server.key'" \
+    "ssl_min_protocol_version = 'TLSv1.2'" | as_pg tee -a "${pgdata}/fineprint.conf" >/dev/null
+fi
 
 start_ns="$(date +%s%N)"
 if ! as_pg "${pg_bin}/pg_ctl" -D "${pgdata}" -l "${log_file}" -w -t "${timeout_s}" start >/dev/null; then

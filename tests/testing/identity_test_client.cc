@@ -1,6 +1,7 @@
 #include "tests/testing/identity_test_client.h"
 
 #include "gtest/gtest.h"
+#include "services/runtime/crypto/sha256.h"
 #include "tests/testing/kit_options.h"
 #include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
@@ -32,7 +33,15 @@ absl::StatusOr<std::unique_ptr<identity::IdentityApp>> StartTestIdentity(
   identity::IdentityAppOptions options;
   static_cast<service::KitOptions&>(options) = *kit;
   options.config.password_cost = {1, 8 * 1024 * 1024};
+  options.config.platform_operator_key_hashes = {
+      crypto::Sha256Hex(kTestOperatorKey)};
   return identity::IdentityApp::Start(options);
+}
+
+std::unique_ptr<grpc::ClientContext> OperatorContext() {
+  std::unique_ptr<grpc::ClientContext> ctx = ClientContext("");
+  ctx->AddMetadata("x-api-key", kTestOperatorKey);
+  return ctx;
 }
 
 void ChangePlan(idv1::IdentityService::Stub& identity, IdentityAccount& owner,
@@ -41,7 +50,7 @@ void ChangePlan(idv1::IdentityService::Stub& identity, IdentityAccount& owner,
   req.set_name(owner.org.name());
   req.set_plan(plan);
   grpc::Status s =
-      identity.ChangePlan(ClientContext(owner.token).get(), req, &owner.org);
+      identity.ChangePlan(OperatorContext().get(), req, &owner.org);
   ASSERT_TRUE(s.ok()) << s.error_message();
   LogIn(identity, owner);
 }

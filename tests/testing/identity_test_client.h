@@ -23,9 +23,17 @@ struct IdentityAccount {
   std::string org_id() const { return org.name().substr(5); }
 };
 
+// The platform operator key identity started by StartTestIdentity accepts
+// (changing plans is an operator's call, not an owner's).
+inline constexpr char kTestOperatorKey[] = "fpop_test_platform_operator";
+
+// A context that authenticates as that operator.
+std::unique_ptr<grpc::ClientContext> OperatorContext();
+
 // Identity on a fresh database, on loopback with no admin port. Password
 // hashing is cheap: fixtures sign up many accounts, and production cost
 // would dominate their run time. `kafka` (if any) runs its outbox relay.
+// It accepts kTestOperatorKey as a platform operator's key.
 absl::StatusOr<std::unique_ptr<identity::IdentityApp>> StartTestIdentity(
     const std::string& kafka = "");
 
@@ -34,8 +42,8 @@ IdentityAccount SignUpOwner(identity::v1::IdentityService::Stub& identity,
                             absl::string_view tag = "owner",
                             identity::v1::Plan plan = identity::v1::FREE);
 
-// Moves `owner`'s organisation to `plan` and logs in again, since a token
-// carries the plan it was issued under.
+// Moves `owner`'s organisation to `plan` (as the test operator) and logs
+// the owner in again, since a token carries the plan it was issued under.
 void ChangePlan(identity::v1::IdentityService::Stub& identity,
                 IdentityAccount& owner, identity::v1::Plan plan);
 

@@ -99,6 +99,7 @@ absl::StatusOr<std::string> KafkaBroker::RunScript(
        absl::StrJoin(options_.extra_properties, "\n")},
   };
   if (!options_.heap_opts.empty()) env["KAFKA_HEAP_OPTS"] = options_.heap_opts;
+  if (options_.ssl_listener) env["KAFKA_SSL_PORT"] = "0";
   if (std::getenv("PATH") == nullptr) env["PATH"] = "/bin:/usr/bin";
   absl::StatusOr<std::string> out =
       RunCommand(argv, EnvironmentWith(env), dir_ + "/scripts.log", timeout);
@@ -108,6 +109,16 @@ absl::StatusOr<std::string> KafkaBroker::RunScript(
         absl::StrCat(out.status().message(), "\n(broker dir ", dir_, ")"));
   }
   return out;
+}
+
+std::string KafkaBroker::ssl_bootstrap_servers() const {
+  int port = 0;
+  if (!absl::SimpleAtoi(
+          absl::StripAsciiWhitespace(ReadFile(dir_ + "/ssl.port")), &port) ||
+      port <= 0) {
+    return "";
+  }
+  return absl::StrCat("127.0.0.1:", port);
 }
 
 absl::StatusOr<std::string> KafkaBroker::Start() {

@@ -43,6 +43,9 @@ struct KafkaBrokerOptions {
   std::string heap_opts;
   // Keep the directory (logs, data) after the broker is destroyed.
   bool keep_dir = false;
+  // Also an SSL listener (start.sh's KAFKA_SSL_PORT); its keystore and
+  // truststore go in extra_properties. Its address: ssl_bootstrap_servers().
+  bool ssl_listener = false;
 };
 
 class KafkaBroker {
@@ -74,6 +77,8 @@ class KafkaBroker {
   // Valid after the first successful Start.
   const std::string& bootstrap_servers() const { return bootstrap_; }
   int port() const { return port_; }
+  // "127.0.0.1:<ssl port>" with options.ssl_listener, after a Start.
+  std::string ssl_bootstrap_servers() const;
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   // How long the last successful Start took.

@@ -57,6 +57,33 @@ absl::Status ErrnoStatus(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+// Copies the server's TLS pair into `dir` as postgres wants it.
+absl::Status InstallTlsFiles(const PostgresServerOptions& options,
+                             const std::string& dir, const RunAs& run_as) {
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both tls_cert_file and tls_key_file");
+  }
+  const std::pair<const std::string*, std::string> files[] = {
+      {&options.tls_cert_file, dir + "/server.crt"},
+      {&options.tls_key_file, dir + "/server.key"}};
+  for (const auto& [from, to] : files) {
+    std::error_code ec;
+    std::filesystem::copy_file(
+        *from, to, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("copy ", *from, ": ", ec.message()));
+    }
+    // postgres refuses a key others may read, or one it does not own.
+    if (chmod(to.c_str(), 0600) != 0) return ErrnoStatus("chmod " + to);
+    if (run_as.switch_user && chown(to.c_str(), run_as.uid, run_as.gid) != 0) {
+      return ErrnoStatus("chown " + to);
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Whether `uid`/`gid` may traverse every directory from / down to `path`.
 bool Traversable(const std::string& path, const RunAs& run_as) {
   std::filesystem::path current;
@@ -312,6 +339,10 @@ absl::Status PostgresServer::Init() {
     }
     return status;
   }
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    absl::Status copied = InstallTlsFiles(options_, dir_, *run_as);
+    if (!copied.ok()) return copied;
+  }
   const std::string log = dir_ + "/initdb.log";
   absl::StatusOr<pid_t> pid =
       Spawn({options_.bin_dir + "/initdb", "-D", data_dir(), "--auth=trust",
@@ -354,6 +385,14 @@ absl::Status PostgresServer::Launch() {
       "-c",
       "log_line_prefix=%m [%p] ",
   };
+  if (!options_.tls_cert_file.empty()) {
+    for (std::string setting :
+         {std::string("ssl=on"), "ssl_cert_file=" + dir_ + "/server.crt",
+          "ssl_key_file=" + dir_ + "/server.key"}) {
+      args.push_back("-c");
+      args.push_back(std::move(setting));
+    }
+  }
   for (const std::string& setting : options_.settings) {
     args.push_back("-c");
     args.push_back(setting);

@@ -35,6 +35,11 @@ struct PostgresServerOptions {
   absl::Duration start_timeout = absl::Seconds(60);
   // Extra "name=value" server settings (passed as -c).
   std::vector<std::string> settings;
+  // Both set: TLS on (ssl=on) with this PEM certificate and key, copied
+  // into the server's directory with the owner and mode postgres demands.
+  // Plain connections are still accepted; clients choose with sslmode.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 enum class ShutdownMode {

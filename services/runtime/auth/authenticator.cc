@@ -37,11 +37,27 @@ absl::StatusOr<Credentials> ExtractCredentials(
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const Credentials& credentials, absl::Time now) {
   if (!credentials.bearer_token.empty()) {
-    FP_ASSIGN_OR_RETURN(
-        Claims claims,
-        VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    std::optional<VerifiedTokenCache::Key> key;
+    std::optional<Claims> cached;
+    if (token_cache_ != nullptr) {
+      key = VerifiedTokenCache::KeyOf(credentials.bearer_token);
+      cached = token_cache_->Find(*key, now);
+    }
+    Claims claims;
+    if (cached.has_value()) {
+      claims = *std::move(cached);
+    } else {
+      FP_ASSIGN_OR_RETURN(
+          claims, VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    }
     if (revocations_ != nullptr) {
-      FP_RETURN_IF_ERROR(revocations_->CheckToken(claims, now));
+      if (absl::Status s = revocations_->CheckToken(claims, now); !s.ok()) {
+        if (cached.has_value()) token_cache_->Erase(*key);
+        return s;
+      }
+    }
+    if (key.has_value() && !cached.has_value()) {
+      token_cache_->Insert(*key, claims);
     }
     return Principal{claims.subject, claims.organization, claims.role,
                      claims.plan, ""};
@@ -63,6 +79,21 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   }
   return status::WithReason(absl::UnauthenticatedError("credentials required"),
                             "CREDENTIALS_MISSING");
+}
+
+}  // namespace fineprint::auth
+
+namespace fineprint::auth {
+
+bool Authenticator::AnswersWithoutBlocking(const Credentials& credentials,
+                                           absl::Time now) const {
+  if (credentials.empty()) return true;
+  if (credentials.bearer_token.empty() || token_cache_ == nullptr) {
+    return false;
+  }
+  return token_cache_
+      ->Find(VerifiedTokenCache::KeyOf(credentials.bearer_token), now)
+      .has_value();
 }
 
 }  // namespace fineprint::auth

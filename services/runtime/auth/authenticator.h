@@ -15,6 +15,7 @@
 #include "services/runtime/auth/jwt.h"
 #include "services/runtime/auth/principal.h"
 #include "services/runtime/auth/revocations.h"
+#include "services/runtime/auth/token_cache.h"
 
 namespace fineprint::auth {
 
@@ -43,19 +44,32 @@ class Authenticator {
  public:
   // `api_keys` may be null: then API keys are rejected. `revocations` may
   // be null: then only the credentials' own validity counts (identity, which
-  // checks its database, needs none).
+  // checks its database, needs none). `token_cache` may be null (every token
+  // is verified each time); with one, revocations are still checked on
+  // every hit, and a token they refuse is evicted.
   Authenticator(PublicKeyResolver* keys, ApiKeyVerifier* api_keys,
-                const Revocations* revocations = nullptr)
-      : keys_(keys), api_keys_(api_keys), revocations_(revocations) {}
+                const Revocations* revocations = nullptr,
+                VerifiedTokenCache* token_cache = nullptr)
+      : keys_(keys),
+        api_keys_(api_keys),
+        revocations_(revocations),
+        token_cache_(token_cache) {}
 
   // UNAUTHENTICATED (with a stable reason) for invalid credentials.
   absl::StatusOr<Principal> Authenticate(const Credentials& credentials,
                                          absl::Time now = absl::Now());
 
+  // True when Authenticate(credentials) answers without a call to identity:
+  // no credentials, or a bearer token in the cache. A caller that moves
+  // possibly blocking checks off its I/O threads keeps these inline.
+  bool AnswersWithoutBlocking(const Credentials& credentials,
+                              absl::Time now = absl::Now()) const;
+
  private:
   PublicKeyResolver* keys_;
   ApiKeyVerifier* api_keys_;
   const Revocations* revocations_;
+  VerifiedTokenCache* token_cache_;
 };
 
 }  // namespace fineprint::auth

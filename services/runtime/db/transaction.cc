@@ -17,6 +17,9 @@ class TxAccess {
     return Tx(connection, deadline, attempt);
   }
   static const absl::Status& failure(const Tx& tx) { return tx.failure_; }
+  static std::vector<std::function<void()>>& after_commit(Tx& tx) {
+    return tx.after_commit_;
+  }
 };
 
 }  // namespace internal
@@ -115,7 +118,10 @@ AttemptResult RunAttempt(Connection& connection, const TxOptions& options,
   }
 
   absl::Status commit = connection.ExecuteScript("COMMIT");
-  if (commit.ok()) return {absl::OkStatus()};
+  if (commit.ok()) {
+    for (auto& hook : TxAccess::after_commit(tx)) hook();
+    return {absl::OkStatus()};
+  }
   if (!connection.CheckHealthy()) {
     // The session broke while COMMIT was in flight: it may have been
     // applied or not, and we cannot find out. Running fn again could apply

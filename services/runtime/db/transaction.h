@@ -21,7 +21,9 @@
 // (Set TxOptions fields one by one: with -Wextra, GCC 12 flags designated
 // initialisers that leave members out.)
 
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -70,6 +72,15 @@ class Tx final : public Executor {
   // Trusted multi-statement SQL (see Connection::ExecuteScript).
   absl::Status ExecuteScript(absl::string_view sql);
 
+  // Runs `fn` on the calling thread once this attempt's COMMIT succeeded;
+  // dropped if the attempt rolls back (a retry registers again). For
+  // in-process signals about committed rows, e.g. waking the outbox relay
+  // (events/outbox/outbox_signal.h), which must not fire before the rows
+  // are visible. `fn` must be cheap and must not fail.
+  void AfterCommit(std::function<void()> fn) {
+    after_commit_.push_back(std::move(fn));
+  }
+
  protected:
   absl::StatusOr<Result> DoExecute(absl::string_view sql,
                                    absl::Span<const Param> params) override;
@@ -88,6 +99,7 @@ class Tx final : public Executor {
   const absl::Time deadline_;
   const int attempt_;
   absl::Status failure_;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Acquires a session from `pool` (per attempt), runs BEGIN (isolation,

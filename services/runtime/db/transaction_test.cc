@@ -56,6 +56,42 @@ TEST_F(TransactionTest, CommitsOnSuccess) {
   EXPECT_EQ(Value("a"), "7");
 }
 
+TEST_F(TransactionTest, AfterCommitRunsOnceTheRowsAreVisible) {
+  std::string seen_in_hook;
+  absl::Status s = RunInTransaction(*pool_, {}, [&](Tx& tx) {
+    tx.AfterCommit([&] { seen_in_hook = Value("a"); });
+    return tx.Execute("UPDATE kv SET v = 3 WHERE k = 'a'").status();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  // Read on another session from inside the hook: committed already.
+  EXPECT_EQ(seen_in_hook, "3");
+}
+
+TEST_F(TransactionTest, AfterCommitIsDroppedOnRollbackAndRetry) {
+  int hooks = 0;
+  absl::Status failed = RunInTransaction(*pool_, {}, [&](Tx& tx) {
+    tx.AfterCommit([&] { ++hooks; });
+    return absl::AbortedError("changed my mind");
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(hooks, 0);
+
+  // A retried attempt runs only the hooks of the attempt that committed.
+  TxOptions options;
+  options.initial_backoff = absl::Milliseconds(1);
+  absl::Status s = RunInTransaction(*pool_, options, [&](Tx& tx) {
+    tx.AfterCommit([&] { ++hooks; });
+    if (tx.attempt() == 1) {
+      ServerError error;
+      error.sqlstate = "40001";
+      return StatusFromServerError(error);
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(hooks, 1);
+}
+
 TEST_F(TransactionTest, RollsBackAndReturnsFnError) {
   int runs = 0;
   absl::Status s = RunInTransaction(*pool_, {}, [&](Tx& tx) -> absl::Status {

@@ -17,6 +17,7 @@
 #include "services/runtime/server/call_guard.h"
 #include "services/runtime/server/rpc_observer.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/tls/grpc_tls.h"
 
 ABSL_FLAG(std::string, listen_host, "0.0.0.0", "Address the servers bind to.");
 ABSL_FLAG(int, grpc_port, 0, "gRPC port (0 picks a free one).");
@@ -99,11 +100,13 @@ std::string ServiceHost::grpc_target() const {
 
 absl::Status ServiceHost::Start() {
   if (options_.grpc_port < 0) return StartAdmin();
+  FP_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                      tls::GrpcServerCredentials(options_.tls));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options_.host, ":", options_.grpc_port),
-                           grpc::InsecureServerCredentials(), &grpc_port_);
+                           credentials, &grpc_port_);
   for (auto& s : services_) builder.RegisterService(s.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

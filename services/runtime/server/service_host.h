@@ -19,6 +19,7 @@
 #include "services/runtime/admin/admin_server.h"
 #include "services/runtime/auth/authenticator.h"
 #include "services/runtime/server/rpc_observer.h"
+#include "services/runtime/tls/tls_options.h"
 
 namespace fineprint::server {
 
@@ -34,6 +35,11 @@ struct HostOptions {
   AccessLogOptions access_log;
   // How often readiness checks run to drive grpc.health.v1 statuses.
   absl::Duration readiness_interval = absl::Seconds(1);
+  // This process's mesh identity: the gRPC server requires client
+  // certificates (from tls.allowed_peers when set), and the kit's clients
+  // (identity, the edge's backends) present the same certificate. Off:
+  // plaintext.
+  tls::TlsOptions tls;
 };
 
 // Reads --grpc_port, --admin_port, --listen_host, --shutdown_grace,

@@ -151,7 +151,7 @@ TEST_F(ServiceHostTest, ValidTokenReachesHandlerWithPrincipal) {
 }
 
 TEST_F(ServiceHostTest, RoleNotInContractIsDenied) {
-  for (const char* role : {"ADMIN", "MEMBER", "VIEWER"}) {
+  for (const char* role : {"OWNER", "ADMIN", "MEMBER", "VIEWER"}) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + Token(role));
     idv1::ChangePlanRequest req;
@@ -162,7 +162,7 @@ TEST_F(ServiceHostTest, RoleNotInContractIsDenied) {
     EXPECT_EQ(status::Reason(status::FromGrpc(s)), "ROLE_NOT_ALLOWED");
   }
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + Token("OWNER"));
+  ctx.AddMetadata("authorization", "Bearer " + Token("PLATFORM_OPERATOR"));
   idv1::ChangePlanRequest req;
   req.set_name("orgs/o");
   idv1::Organization reply;

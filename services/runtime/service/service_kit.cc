@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/strings/str_cat.h"
 #include "events/relay/kafka_relay.h"
 #include "grpcpp/create_channel.h"
@@ -14,6 +15,7 @@
 #include "services/runtime/db/service_database.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/status/status.h"
+#include "services/runtime/tls/grpc_tls.h"
 
 ABSL_FLAG(std::string, pg_dsn,
           "host=127.0.0.1 port=5432 dbname=fineprint user=postgres",
@@ -25,6 +27,37 @@ ABSL_FLAG(std::string, kafka_bootstrap_servers, "",
           "Kafka cluster for the in-process outbox relay and the service's "
           "consumer; empty leaves publishing to a standalone outbox_relay and "
           "runs no consumer.");
+ABSL_FLAG(std::string, kafka_ca, "",
+          "PEM CA of the Kafka brokers' certificates: set, Kafka is reached "
+          "over TLS and brokers are verified by name.");
+ABSL_FLAG(std::string, kafka_cert, "",
+          "PEM client certificate for Kafka (brokers with "
+          "ssl.client.auth=required); needs --kafka_key.");
+ABSL_FLAG(std::string, kafka_key, "", "PEM private key of --kafka_cert.");
+ABSL_FLAG(std::string, kafka_sasl_mechanism, "",
+          "SCRAM-SHA-256 or SCRAM-SHA-512 to authenticate to Kafka with "
+          "--kafka_sasl_username and --kafka_sasl_password; empty: no SASL.");
+ABSL_FLAG(std::string, kafka_sasl_username, "", "Kafka SASL/SCRAM user.");
+ABSL_FLAG(std::string, kafka_sasl_password, "",
+          "Kafka SASL/SCRAM password (prefer the FINEPRINT_KAFKA_SASL_PASSWORD "
+          "environment variable to the command line).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain this process presents on the mesh (gRPC "
+          "server and clients); empty: plaintext gRPC. Needs --tls_key and "
+          "--tls_ca.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificates mesh peers' certificates must chain to.");
+ABSL_FLAG(std::vector<std::string>, tls_allowed_peers, {},
+          "Certificate names (SAN) of the services allowed to call this one "
+          "over gRPC; empty allows any certificate from --tls_ca.");
+ABSL_FLAG(absl::Duration, tls_refresh_interval, absl::Minutes(1),
+          "How often the --tls_* files are re-read, so rotated certificates "
+          "are used by new connections without a restart.");
+ABSL_FLAG(bool, migrate_only, false,
+          "Migrate the service's schema, then exit without serving (the "
+          "Kubernetes migration Job; replicas also migrate at start, under "
+          "the migrator's advisory lock).");
 
 namespace fineprint::service {
 
@@ -33,9 +66,20 @@ KitOptions KitOptionsFromFlags(const std::string& service_name) {
   o.pg_dsn = absl::GetFlag(FLAGS_pg_dsn);
   o.pg_pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   o.host = server::HostOptionsFromFlags(service_name);
+  o.host.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.host.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  o.host.tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.host.tls.allowed_peers = absl::GetFlag(FLAGS_tls_allowed_peers);
+  o.host.tls.refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
   o.identity_target =
       service_name == "identity" ? "" : absl::GetFlag(FLAGS_identity_target);
   o.kafka_bootstrap_servers = absl::GetFlag(FLAGS_kafka_bootstrap_servers);
+  o.kafka_security.ca_file = absl::GetFlag(FLAGS_kafka_ca);
+  o.kafka_security.cert_file = absl::GetFlag(FLAGS_kafka_cert);
+  o.kafka_security.key_file = absl::GetFlag(FLAGS_kafka_key);
+  o.kafka_security.sasl_mechanism = absl::GetFlag(FLAGS_kafka_sasl_mechanism);
+  o.kafka_security.sasl_username = absl::GetFlag(FLAGS_kafka_sasl_username);
+  o.kafka_security.sasl_password = absl::GetFlag(FLAGS_kafka_sasl_password);
   return o;
 }
 
@@ -43,15 +87,19 @@ namespace {
 
 // Credentials are verified with identity's keys, fetched over gRPC.
 struct IdentityAuth {
-  IdentityAuth(const std::string& target, auth::Revocations* revocations) {
+  IdentityAuth(const std::shared_ptr<grpc::Channel>& channel,
+               auth::Revocations* revocations) {
     std::shared_ptr<identity::v1::IdentityService::StubInterface> stub =
-        identity::v1::IdentityService::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+        identity::v1::IdentityService::NewStub(channel);
     jwks = std::make_unique<auth::JwksClient>(stub);
     api_keys = std::make_unique<auth::GrpcApiKeyVerifier>(stub);
+    // Verified tokens are cached until their exp: a client sends the same
+    // token on every call, and the signature check was the largest cost
+    // of an authenticated call at the edge (issue #12).
     authenticator = std::make_unique<auth::Authenticator>(
-        jwks.get(), api_keys.get(), revocations);
+        jwks.get(), api_keys.get(), revocations, &token_cache);
   }
+  auth::VerifiedTokenCache token_cache;
   std::unique_ptr<auth::JwksClient> jwks;
   std::unique_ptr<auth::GrpcApiKeyVerifier> api_keys;
   std::unique_ptr<auth::Authenticator> authenticator;
@@ -67,12 +115,22 @@ absl::StatusOr<std::unique_ptr<ServiceKit>> ServiceKit::Open(
   if (declaration.name.empty()) {
     return absl::InvalidArgumentError("a service needs a name");
   }
+  FP_ASSIGN_OR_RETURN(events::KafkaConfig kafka_security,
+                      events::KafkaSecuritySettings(options.kafka_security));
+  // Process-wide, so every Kafka client made from here on (relay,
+  // consumer, revocation listener) connects the same way.
+  if (!kafka_security.empty()) {
+    events::SetDefaultKafkaSettings(std::move(kafka_security));
+  }
   std::unique_ptr<ServiceKit> kit(
       new ServiceKit(std::move(declaration), std::move(options)));
   if (kit->declaration_.database) FP_RETURN_IF_ERROR(kit->OpenDatabase());
   if (!kit->options_.identity_target.empty()) {
-    auto identity = std::make_shared<IdentityAuth>(
-        kit->options_.identity_target, &kit->revocations_);
+    FP_ASSIGN_OR_RETURN(
+        std::shared_ptr<grpc::Channel> channel,
+        tls::CreateGrpcChannel(kit->options_.identity_target,
+                               kit->options_.host.tls, "identity"));
+    auto identity = std::make_shared<IdentityAuth>(channel, &kit->revocations_);
     kit->authenticator_ = identity->authenticator.get();
     kit->api_keys_ = identity->api_keys.get();
     kit->identity_auth_ = std::move(identity);
@@ -193,6 +251,10 @@ int Main(int argc, char** argv, Declaration declaration,
   absl::StatusOr<std::unique_ptr<ServiceKit>> kit =
       ServiceKit::Open(std::move(declaration), std::move(options));
   absl::Status s = kit.status();
+  if (s.ok() && absl::GetFlag(FLAGS_migrate_only)) {
+    log::Info(absl::StrCat(name, " schema migrated"), {});
+    return EXIT_SUCCESS;
+  }
   if (s.ok()) s = assemble(**kit);
   if (s.ok()) s = (*kit)->Start();
   if (!s.ok()) {

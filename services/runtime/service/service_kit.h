@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "events/consumer/consumer.h"
 #include "events/consumer/event_router.h"
+#include "events/kafka/rdkafka_util.h"
 #include "events/relay/outbox_relay.h"
 #include "grpcpp/impl/service_type.h"
 #include "services/runtime/auth/authenticator.h"
@@ -54,10 +55,16 @@ struct KitOptions {
   // Empty: no relay (events wait in the outbox for a standalone relay) and
   // no consumer.
   std::string kafka_bootstrap_servers;
+  // TLS and SASL/SCRAM to Kafka, for every client of the process (see
+  // events::SetDefaultKafkaSettings). All empty: plaintext.
+  events::KafkaSecurity kafka_security;
 };
 
-// --pg_dsn, --pg_pool_size, --identity_target, --kafka_bootstrap_servers and
-// the host flags (server::HostOptionsFromFlags).
+// --pg_dsn, --pg_pool_size, --identity_target, --kafka_bootstrap_servers,
+// the host flags (server::HostOptionsFromFlags) and the mesh's TLS
+// (--tls_cert, --tls_key, --tls_ca, --tls_allowed_peers,
+// --tls_refresh_interval, into host.tls) and Kafka's (--kafka_ca,
+// --kafka_cert, --kafka_key, --kafka_sasl_*).
 KitOptions KitOptionsFromFlags(const std::string& service_name);
 
 struct Declaration {
