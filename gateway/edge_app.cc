@@ -2,8 +2,13 @@
 
 #include <chrono>
 
+#include "gateway/ratelimit/plan_book.h"
+#include "gateway/ratelimit/redis_limiter.h"
+#include "gateway/ratelimit/request_limiter.h"
 #include "gateway/server/forwarding.h"
+#include "gateway/server/tls_stream.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/runtime/auth/jwt.h"
 #include "services/runtime/log/log.h"
 #include "services/runtime/metrics/metrics.h"
 #include "services/runtime/status/status.h"
@@ -24,6 +29,37 @@ absl::Status BackendServing(std::shared_ptr<grpc::Channel> channel) {
   if (!s.ok()) return absl::UnavailableError(s.error_message());
   if (reply.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
     return absl::UnavailableError("not serving");
+  }
+  return absl::OkStatus();
+}
+
+// Shared buckets when Redis is configured, and the organisations' current
+// plans when Kafka is: the limiter then follows a plan change within the
+// event's propagation time instead of at the next login.
+absl::Status AssembleRateLimits(service::ServiceKit& kit,
+                                ratelimit::RequestLimitOptions& limits) {
+  FP_RETURN_IF_ERROR(ratelimit::ValidateRequestLimitOptions(limits));
+  if (!limits.enabled) return absl::OkStatus();
+  if (limits.shared == nullptr && !limits.redis.address.empty()) {
+    limits.shared =
+        kit.Own(std::make_unique<ratelimit::RedisLimiter>(limits.redis));
+    log::Info("rate limits shared through Redis",
+              {{"redis", limits.redis.address}});
+  }
+  const std::string kafka = kit.options().kafka_bootstrap_servers;
+  if (limits.current_plans == nullptr && !kafka.empty()) {
+    auto* book = kit.Own(std::make_unique<ratelimit::PlanBook>());
+    auto* listener =
+        kit.Own(std::make_unique<ratelimit::PlanChangeListener>(book));
+    kit.AddWorker(
+        "plan-changes",
+        [listener, kafka] {
+          // Older changes are in every token still valid.
+          return listener->Start(kafka,
+                                 auth::kMaxTokenLifetime + auth::kTokenLeeway);
+        },
+        [listener] { listener->Stop(); });
+    limits.current_plans = book;
   }
   return absl::OkStatus();
 }
@@ -68,15 +104,26 @@ absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit,
   options.edge.access_log = kit.options().host.access_log;
   EdgeDomain domain;
   domain.config = kit.Own(std::make_unique<server::ConfigHolder>(config));
-  auto* backends = kit.Own(std::make_unique<server::ChannelBackends>(targets));
+  FP_ASSIGN_OR_RETURN(
+      std::unique_ptr<server::ChannelBackends> channels,
+      server::ChannelBackends::Create(targets, kit.options().host.tls));
+  auto* backends = kit.Own(std::move(channels));
   for (const auto& [service, target] : targets) {
     kit.AddReadinessCheck(service, [backends, service = service] {
       return BackendServing(backends->ChannelFor(service));
     });
   }
+  FP_RETURN_IF_ERROR(AssembleRateLimits(kit, options.edge.rate_limit));
   auto* edge = kit.Own(std::make_unique<server::EdgeHandler>(
       domain.config, backends, kit.authenticator(), options.edge));
   options.http.max_body_bytes = options.edge.max_body_bytes;
+  if (!options.https_cert.empty() || !options.https_key.empty()) {
+    FP_ASSIGN_OR_RETURN(
+        options.http.tls,
+        server::EdgeTls::Open(options.https_cert, options.https_key));
+    // A bad pair is logged and the running certificate stays.
+    kit.OnReload([tls = options.http.tls] { tls->Reload().IgnoreError(); });
+  }
   domain.http = kit.Own(std::make_unique<server::HttpServer>(
       options.http, [edge](server::HttpRequest r, auto done, auto stream) {
         edge->Handle(std::move(r), std::move(done), std::move(stream));

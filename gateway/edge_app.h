@@ -32,6 +32,9 @@ struct EdgeDomainOptions {
   api::ApiConfigOptions api;
   server::EdgeOptions edge;
   server::HttpServerOptions http;
+  // Both set: HTTPS, the pair re-read on SIGHUP (kit.OnReload).
+  std::string https_cert;
+  std::string https_key;
 };
 
 // The parts tests reach into; owned by the kit.

@@ -10,6 +10,10 @@ ABSL_FLAG(std::string, http_host, "0.0.0.0",
           "Address the HTTP server binds to.");
 ABSL_FLAG(int, http_port, 8080, "HTTP port (0 picks a free one).");
 ABSL_FLAG(int, threads, 0, "I/O threads (0: one per core).");
+ABSL_FLAG(std::string, https_cert, "",
+          "PEM certificate chain for HTTPS on --http_port (TLS 1.2 and up); "
+          "empty: plain HTTP. Re-read with --https_key on SIGHUP.");
+ABSL_FLAG(std::string, https_key, "", "PEM private key of --https_cert.");
 ABSL_FLAG(
     std::string, descriptor_set, "protos/fineprint_descriptor_set.pb",
     "FileDescriptorSet of the public API (//protos:fineprint_descriptor_set).");
@@ -21,8 +25,10 @@ ABSL_FLAG(absl::Duration, default_timeout, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, max_timeout, absl::Minutes(5),
           "Cap on grpc-timeout / X-Request-Timeout.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body.");
-ABSL_FLAG(std::vector<std::string>, forward_headers, {"accept-language"},
-          "Extra request headers forwarded as gRPC metadata.");
+ABSL_FLAG(std::vector<std::string>, forward_headers,
+          std::vector<std::string>({"accept-language", "last-event-id"}),
+          "Extra request headers forwarded as gRPC metadata (last-event-id: "
+          "an EventSource's reconnect resumes its stream).");
 ABSL_FLAG(bool, allow_unknown_query_params, false,
           "Ignore query parameters that name no field instead of 400.");
 ABSL_FLAG(bool, allow_unknown_json_fields, false,
@@ -40,11 +46,27 @@ ABSL_FLAG(double, enterprise_per_minute, 10000,
 ABSL_FLAG(
     double, public_per_ip_per_minute, 300,
     "Requests per minute per client IP on public (unauthenticated) routes.");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "CIDR ranges of the load balancers in front of the edge: only "
+          "their X-Forwarded-For names the client a per-IP limit counts.");
+ABSL_FLAG(std::string, redis_address, "",
+          "host:port of the Redis that holds rate-limit buckets shared by "
+          "every edge replica; empty: each edge limits alone.");
+ABSL_FLAG(double, redis_fallback_share, 1.0,
+          "Share of a limit one edge admits alone while Redis is unreachable "
+          "(1: fail open at the full limit per edge; 1/N for N edges).");
 ABSL_FLAG(std::vector<std::string>, cors_allowed_origins, {},
           "Origins allowed by CORS (exact, or *); empty disables CORS.");
 ABSL_FLAG(int, auth_threads, 4,
           "Threads that authenticate non-public requests (a cache miss calls "
           "identity); 0 authenticates on the I/O threads.");
+ABSL_FLAG(bool, docs, true,
+          "Serve Swagger UI at /docs over /openapi.json (needs the "
+          "swagger-ui-dist files infra/install.sh fetches).");
+ABSL_FLAG(std::string, docs_dir, "",
+          "Directory of npm's swagger-ui-dist for /docs (empty: "
+          "$FINEPRINT_CACHE or ~/.cache/fineprint, swagger-ui/node_modules/"
+          "swagger-ui-dist).");
 ABSL_FLAG(std::string, public_base_url, "",
           "Server URL advertised in /openapi.json.");
 
@@ -95,12 +117,20 @@ EdgeDomainOptions EdgeDomainOptionsFromFlags() {
       absl::GetFlag(FLAGS_enterprise_per_minute);
   o.edge.rate_limit.public_per_ip_per_minute =
       absl::GetFlag(FLAGS_public_per_ip_per_minute);
+  o.edge.rate_limit.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
+  o.edge.rate_limit.redis.address = absl::GetFlag(FLAGS_redis_address);
+  o.edge.rate_limit.redis.fallback_share =
+      absl::GetFlag(FLAGS_redis_fallback_share);
   o.edge.cors.allowed_origins = absl::GetFlag(FLAGS_cors_allowed_origins);
   o.edge.openapi.server_url = absl::GetFlag(FLAGS_public_base_url);
+  o.edge.serve_docs = absl::GetFlag(FLAGS_docs);
+  o.edge.docs_dir = absl::GetFlag(FLAGS_docs_dir);
   o.edge.auth_threads = absl::GetFlag(FLAGS_auth_threads);
   o.http.host = absl::GetFlag(FLAGS_http_host);
   o.http.port = absl::GetFlag(FLAGS_http_port);
   o.http.threads = absl::GetFlag(FLAGS_threads);
+  o.https_cert = absl::GetFlag(FLAGS_https_cert);
+  o.https_key = absl::GetFlag(FLAGS_https_key);
   return o;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fineprint/api/v1/options.pb.h"
+#include "gateway/transcode/caching_type_resolver.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
 #include "google/protobuf/util/type_resolver_util.h"
@@ -214,12 +215,15 @@ absl::StatusOr<std::shared_ptr<const ApiConfig>> ApiConfig::FromDescriptorSet(
     if (absl::Status s = AddCompiledFile(pool, extra); !s.ok()) return s;
   }
   config->factory_ = std::make_unique<pb::DynamicMessageFactory>(&pool);
-  config->resolver_.reset(pb::util::NewTypeResolverForDescriptorPool(
-      std::string(kTypeUrlPrefix), &pool));
+  config->resolver_ = std::make_unique<transcode::CachingTypeResolver>(
+      std::unique_ptr<pb::util::TypeResolver>(
+          pb::util::NewTypeResolverForDescriptorPool(
+              std::string(kTypeUrlPrefix), &pool)));
 
   routing::RouteTableBuilder builder(options.routes);
   for (const auto& file : set.file()) {
     const pb::FileDescriptor* fd = pool.FindFileByName(file.name());
+    config->files_.push_back(fd);
     for (int s = 0; s < fd->service_count(); ++s) {
       const pb::ServiceDescriptor* service = fd->service(s);
       for (int m = 0; m < service->method_count(); ++m) {

@@ -62,6 +62,11 @@ class ApiConfig {
   const std::vector<MethodInfo>& methods() const { return methods_; }
   // Services that have at least one routed method.
   std::vector<std::string> services() const;
+  // The files of the descriptor set, in its order (imports included):
+  // where generators that look beyond the routes (AsyncAPI) start.
+  const std::vector<const google::protobuf::FileDescriptor*>& files() const {
+    return files_;
+  }
 
  private:
   ApiConfig();
@@ -71,6 +76,7 @@ class ApiConfig {
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   std::shared_ptr<const routing::RouteTable> routes_;
   std::vector<MethodInfo> methods_;
+  std::vector<const google::protobuf::FileDescriptor*> files_;
 };
 
 inline constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";

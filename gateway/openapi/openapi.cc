@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "gateway/openapi/json_schema.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -19,36 +20,10 @@ namespace pb = ::google::protobuf;
 using FD = pb::FieldDescriptor;
 using routing::TemplateSegment;
 
-pb::Value Str(absl::string_view s) {
-  pb::Value v;
-  v.set_string_value(std::string(s));
-  return v;
-}
-pb::Value Bool(bool b) {
-  pb::Value v;
-  v.set_bool_value(b);
-  return v;
-}
-pb::Value Obj(std::initializer_list<std::pair<const char*, pb::Value>> fields) {
-  pb::Value v;
-  auto* m = v.mutable_struct_value()->mutable_fields();
-  for (const auto& [k, f] : fields) (*m)[k] = f;
-  return v;
-}
-pb::Value& Put(pb::Value& obj, absl::string_view key) {
-  return (*obj.mutable_struct_value()->mutable_fields())[std::string(key)];
-}
-pb::Value Ref(const pb::Descriptor* d) {
-  return Obj(
-      {{"$ref", Str(absl::StrCat("#/components/schemas/", d->full_name()))}});
-}
-
-template <typename D>
-std::string Comment(const D* d) {
-  pb::SourceLocation loc;
-  if (!d->GetSourceLocation(&loc)) return "";
-  return std::string(absl::StripAsciiWhitespace(loc.leading_comments));
-}
+using json::Bool;
+using json::Obj;
+using json::Put;
+using json::Str;
 
 // "orgs" -> "org", "watches" -> "watch", "policies" -> "policy".
 std::string Singular(std::string s) {
@@ -65,109 +40,8 @@ class Generator {
  public:
   explicit Generator(const api::ApiConfig& config) : config_(config) {}
 
-  pb::Value Schema(const FD* f) {
-    pb::Value s = f->is_map() ? Obj({{"type", Str("object")},
-                                     {"additionalProperties",
-                                      Scalar(f->message_type()->map_value())}})
-                  : f->is_repeated()
-                      ? Obj({{"type", Str("array")}, {"items", Scalar(f)}})
-                      : Scalar(f);
-    std::string doc = Comment(f);
-    if (!doc.empty()) Put(s, "description") = Str(doc);
-    if (absl::StrContains(doc, "Output only")) Put(s, "readOnly") = Bool(true);
-    return s;
-  }
-
-  pb::Value Scalar(const FD* f) {
-    switch (f->type()) {
-      case FD::TYPE_INT32:
-      case FD::TYPE_SINT32:
-      case FD::TYPE_SFIXED32:
-        return Obj({{"type", Str("integer")}, {"format", Str("int32")}});
-      case FD::TYPE_UINT32:
-      case FD::TYPE_FIXED32:
-        return Obj({{"type", Str("integer")}, {"format", Str("uint32")}});
-      case FD::TYPE_INT64:
-      case FD::TYPE_SINT64:
-      case FD::TYPE_SFIXED64:
-        return Obj({{"type", Str("string")}, {"format", Str("int64")}});
-      case FD::TYPE_UINT64:
-      case FD::TYPE_FIXED64:
-        return Obj({{"type", Str("string")}, {"format", Str("uint64")}});
-      case FD::TYPE_FLOAT:
-      case FD::TYPE_DOUBLE:
-        return Obj({{"type", Str("number")}});
-      case FD::TYPE_BOOL:
-        return Obj({{"type", Str("boolean")}});
-      case FD::TYPE_STRING:
-        return Obj({{"type", Str("string")}});
-      case FD::TYPE_BYTES:
-        return Obj(
-            {{"type", Str("string")}, {"contentEncoding", Str("base64")}});
-      case FD::TYPE_ENUM: {
-        pb::Value e = Obj({{"type", Str("string")}});
-        pb::ListValue* names = Put(e, "enum").mutable_list_value();
-        for (int i = 0; i < f->enum_type()->value_count(); ++i) {
-          *names->add_values() = Str(f->enum_type()->value(i)->name());
-        }
-        return e;
-      }
-      case FD::TYPE_MESSAGE:
-      case FD::TYPE_GROUP:
-        return MessageRef(f->message_type());
-    }
-    return Obj({});
-  }
-
-  pb::Value MessageRef(const pb::Descriptor* d) {
-    const std::string& n = d->full_name();
-    if (n == "google.protobuf.Timestamp") {
-      return Obj({{"type", Str("string")}, {"format", Str("date-time")}});
-    }
-    if (n == "google.protobuf.Duration") {
-      return Obj({{"type", Str("string")},
-                  {"pattern", Str("^-?[0-9]+(\\.[0-9]+)?s$")}});
-    }
-    if (n == "google.protobuf.FieldMask") {
-      return Obj(
-          {{"type", Str("string")},
-           {"description", Str("Comma-separated lowerCamel field paths.")}});
-    }
-    if (n == "google.protobuf.Struct" || n == "google.protobuf.Empty") {
-      return Obj({{"type", Str("object")}});
-    }
-    if (n == "google.protobuf.Value") return Obj({});
-    if (absl::StartsWith(n, "google.protobuf.") && absl::EndsWith(n, "Value") &&
-        d->field_count() == 1) {
-      pb::Value inner = Scalar(d->field(0));
-      pb::Value any_of = Obj({});
-      pb::ListValue* list = Put(any_of, "anyOf").mutable_list_value();
-      *list->add_values() = inner;
-      *list->add_values() = Obj({{"type", Str("null")}});
-      return any_of;
-    }
-    Define(d);
-    return Ref(d);
-  }
-
-  void Define(const pb::Descriptor* d) {
-    if (!defined_.insert(d->full_name()).second) return;
-    pb::Value schema = Obj({{"type", Str("object")}});
-    if (d->full_name() == "google.protobuf.Any") {
-      Put(schema, "properties") =
-          Obj({{"@type", Obj({{"type", Str("string")}})}});
-      Put(schema, "additionalProperties") = Bool(true);
-    } else {
-      pb::Value& props = Put(schema, "properties");
-      props = Obj({});
-      for (int i = 0; i < d->field_count(); ++i) {
-        Put(props, d->field(i)->json_name()) = Schema(d->field(i));
-      }
-    }
-    std::string doc = Comment(d);
-    if (!doc.empty()) Put(schema, "description") = Str(doc);
-    schemas_[d->full_name()] = schema;
-  }
+  pb::Value Schema(const FD* f) { return schemas_.Field(f); }
+  pb::Value MessageRef(const pb::Descriptor* d) { return schemas_.Message(d); }
 
   // The OpenAPI path and its path parameters for one route.
   std::string PathFor(const routing::Route& route,
@@ -260,7 +134,7 @@ class Generator {
     pb::Value tags;
     *tags.mutable_list_value()->add_values() = Str(m->service()->name());
     Put(op, "tags") = tags;
-    std::string doc = Comment(m);
+    std::string doc = LeadingComment(m);
     if (!doc.empty()) {
       Put(op, "summary") = Str(doc.substr(0, doc.find('\n')));
       Put(op, "description") = Str(doc);
@@ -396,7 +270,8 @@ class Generator {
     Put(doc, "paths") = paths;
     MessageRef(config_.pool().FindMessageTypeByName("google.rpc.Status"));
     pb::Value schemas = Obj({});
-    for (const auto& [name, schema] : schemas_) Put(schemas, name) = schema;
+    for (const auto& [name, schema] : schemas_.defined())
+      Put(schemas, name) = schema;
     Put(doc, "components") =
         Obj({{"schemas", schemas},
              {"securitySchemes",
@@ -415,8 +290,7 @@ class Generator {
 
  private:
   const api::ApiConfig& config_;
-  std::set<std::string> defined_;
-  std::map<std::string, pb::Value> schemas_;
+  JsonSchemas schemas_;
 };
 
 }  // namespace

@@ -14,25 +14,21 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/ratelimit/limiter.h"
 
 namespace fineprint::gateway::ratelimit {
 
-struct Decision {
-  bool allowed = true;
-  int64_t limit = 0;           // per minute
-  int64_t remaining = 0;       // whole tokens left after this request
-  absl::Duration reset;        // until the bucket is full again
-  absl::Duration retry_after;  // when denied: until one token is available
-};
-
-class TokenBucketLimiter {
+class TokenBucketLimiter : public Limiter {
  public:
   // `max_keys_per_shard` bounds memory under a flood of distinct keys.
   explicit TokenBucketLimiter(size_t max_keys_per_shard = 8192);
 
-  Decision Take(absl::string_view key, double per_minute,
-                absl::Time now = absl::Now());
+  Decision Take(absl::string_view key, double per_minute) override {
+    return Take(key, per_minute, absl::Now());
+  }
+  Decision Take(absl::string_view key, double per_minute, absl::Time now);
 
  private:
   struct Bucket {

@@ -6,8 +6,18 @@
 #include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/runtime/tls/grpc_tls.h"
 
 namespace fineprint::gateway::server {
+
+grpc::ChannelArguments EdgeChannelArguments() {
+  grpc::ChannelArguments args;
+  // The retry filter buffers every call's messages in case it must replay
+  // them; the edge never asks for retries (a REST client retries), and the
+  // filter was a measurable share of a call's CPU (issue #12).
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  return args;
+}
 
 absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
     const std::vector<std::string>& specs) {
@@ -36,11 +46,37 @@ ChannelBackends::ChannelBackends(
   for (const auto& [service, target] : targets) {
     auto& channel = channels_by_target_[target];
     if (channel == nullptr) {
-      channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      channel = grpc::CreateCustomChannel(
+          target, grpc::InsecureChannelCredentials(), EdgeChannelArguments());
     }
-    channels_.emplace(service, channel);
-    stubs_.emplace(service, std::make_unique<grpc::GenericStub>(channel));
+    Add(service, channel);
   }
+}
+
+absl::StatusOr<std::unique_ptr<ChannelBackends>> ChannelBackends::Create(
+    const std::map<std::string, std::string>& targets,
+    const tls::TlsOptions& tls) {
+  if (!tls.enabled()) return std::make_unique<ChannelBackends>(targets);
+  std::unique_ptr<ChannelBackends> backends(new ChannelBackends());
+  for (const auto& [service, target] : targets) {
+    auto& channel = backends->channels_by_target_[target];
+    if (channel == nullptr) {
+      absl::StatusOr<std::string> name = tls::PeerNameForProtoService(service);
+      if (!name.ok()) return name.status();
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> created =
+          tls::CreateGrpcChannel(target, tls, *name);
+      if (!created.ok()) return created.status();
+      channel = *std::move(created);
+    }
+    backends->Add(service, channel);
+  }
+  return backends;
+}
+
+void ChannelBackends::Add(const std::string& service,
+                          std::shared_ptr<grpc::Channel> channel) {
+  stubs_.emplace(service, std::make_unique<grpc::GenericStub>(channel));
+  channels_.emplace(service, std::move(channel));
 }
 
 grpc::GenericStub* ChannelBackends::StubFor(absl::string_view service) {

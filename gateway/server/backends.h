@@ -14,6 +14,8 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "services/runtime/tls/tls_options.h"
 
 namespace fineprint::gateway::server {
 
@@ -24,20 +26,31 @@ class Backends {
   virtual grpc::GenericStub* StubFor(absl::string_view service) = 0;
 };
 
+// Arguments of the edge's plaintext backend channels.
+grpc::ChannelArguments EdgeChannelArguments();
+
 // Parses "svc=target" entries; each entry may itself be a comma list.
 absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
     const std::vector<std::string>& specs);
 
 class ChannelBackends : public Backends {
  public:
-  // Insecure channels (the mesh's own transport security is a deployment
-  // concern; see README).
+  // Plaintext channels.
   explicit ChannelBackends(const std::map<std::string, std::string>& targets);
+  // Channels with the process's mesh TLS (plaintext when it is off): the
+  // edge presents its certificate, and a backend must present the one of
+  // its service (fineprint.<name>.v1.X is served by "<name>").
+  static absl::StatusOr<std::unique_ptr<ChannelBackends>> Create(
+      const std::map<std::string, std::string>& targets,
+      const tls::TlsOptions& tls);
   grpc::GenericStub* StubFor(absl::string_view service) override;
   // The channel serving `service`, for typed clients (JWKS, API keys).
   std::shared_ptr<grpc::Channel> ChannelFor(absl::string_view service) const;
 
  private:
+  ChannelBackends() = default;
+  void Add(const std::string& service, std::shared_ptr<grpc::Channel> channel);
+
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_by_target_;
   std::map<std::string, std::shared_ptr<grpc::Channel>, std::less<>> channels_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> stubs_;

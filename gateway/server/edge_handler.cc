@@ -86,9 +86,20 @@ EdgeHandler::EdgeHandler(ConfigHolder* config, Backends* backends,
       backends_(backends),
       authenticator_(authenticator),
       options_(std::move(options)),
-      registry_(registry) {
+      registry_(registry),
+      limiter_(options_.rate_limit) {
   if (options_.auth_threads > 0) {
     auth_pool_ = std::make_unique<WorkerPool>(options_.auth_threads);
+  }
+  if (options_.serve_docs && options_.serve_openapi) {
+    absl::StatusOr<docs::DocsSite> site =
+        docs::DocsSite::Load(options_.docs_dir.empty() ? docs::DefaultAssetDir()
+                                                       : options_.docs_dir);
+    if (site.ok()) {
+      docs_ = std::make_unique<const docs::DocsSite>(*std::move(site));
+    } else {
+      log::Warning("no /docs page", {{"error", site.status()}});
+    }
   }
 }
 
@@ -140,16 +151,29 @@ void EdgeHandler::Handle(HttpRequest request,
   }
   const api::ApiConfig& config = *call->config;
   pb::util::TypeResolver* resolver = &config.type_resolver();
-  if (options_.serve_openapi && path == "/openapi.json" &&
+  if (options_.serve_openapi &&
+      (path == "/openapi.json" || path == "/asyncapi.json") &&
       route_method == "GET") {
     HttpResponse r;
-    r.body = OpenApiFor(call->config);
+    r.body = path == "/openapi.json" ? OpenApiFor(call->config)
+                                     : asyncapi_.For(call->config);
     r.SetHeader("content-type", "application/json");
     if (auto origin = request.Header("origin");
         origin && CorsAllowed(*origin)) {
       call->cors_origin = *origin;
     }
     return Finish(call, std::move(r));
+  }
+  if (docs_ != nullptr && route_method == "GET" &&
+      docs::DocsSite::IsDocsPath(path)) {
+    if (const docs::DocsFile* file = docs_->Find(path)) {
+      HttpResponse r;
+      r.body = file->body;
+      r.SetHeader("content-type", file->content_type);
+      r.SetHeader("content-security-policy", docs::kDocsCsp);
+      r.SetHeader("cache-control", "no-cache");
+      return Finish(call, std::move(r));
+    }
   }
   if (auto origin = request.Header("origin"); origin && CorsAllowed(*origin)) {
     call->cors_origin = *origin;
@@ -213,7 +237,8 @@ void EdgeHandler::Handle(HttpRequest request,
     }
   }
 
-  if (!info.is_public && auth_pool_ != nullptr) {
+  if (!info.is_public && auth_pool_ != nullptr &&
+      !AuthenticatesInline(request)) {
     auth_pool_->Schedule(
         [this, call, request = std::move(request), match = std::move(match)] {
           Dispatch(call, request, match);
@@ -221,6 +246,17 @@ void EdgeHandler::Handle(HttpRequest request,
     return;
   }
   Dispatch(call, request, match);
+}
+
+bool EdgeHandler::AuthenticatesInline(const HttpRequest& request) const {
+  // A verified token's cache hit (the common case: clients reuse their
+  // token) costs a hash and a lookup; handing it to an auth worker would
+  // cost two thread switches. Errors are answered inline too.
+  if (authenticator_ == nullptr) return true;
+  absl::StatusOr<auth::Credentials> credentials = auth::ExtractCredentials(
+      [&request](absl::string_view name) { return request.Header(name); });
+  return !credentials.ok() ||
+         authenticator_->AnswersWithoutBlocking(*credentials);
 }
 
 void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
@@ -262,15 +298,12 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
   }
 
   if (options_.rate_limit.enabled) {
-    const bool by_org =
-        principal.has_value() && !principal->organization.empty();
-    const std::string key = by_org
-                                ? absl::StrCat("org:", principal->organization)
-                                : absl::StrCat("ip:", request.remote_address);
-    const double limit =
-        by_org ? options_.rate_limit.plans.PerMinute(principal->plan)
-               : options_.rate_limit.public_per_ip_per_minute;
-    call->rate = limiter_.Take(key, limit);
+    call->rate =
+        principal.has_value() && !principal->organization.empty()
+            ? limiter_.TakeForOrganization(principal->organization,
+                                           principal->plan)
+            : limiter_.TakeForClient(request.remote_address,
+                                     request.Header("x-forwarded-for"));
     if (!call->rate->allowed) {
       absl::Status limited = fineprint::status::WithReason(
           absl::ResourceExhaustedError("rate limit exceeded"), "RATE_LIMITED",
@@ -393,6 +426,44 @@ void EdgeHandler::OnUnaryDone(const std::shared_ptr<Call>& call,
 void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   const api::ApiConfig& cfg = *call->config;
   const api::MethodInfo& info = *call->info;
+  // A google.api.HttpBody answer is the HTTP body itself (e.g. a letter's
+  // PDF) with its own content type, as grpc-gateway and Envoy serve it.
+  if (info.method->output_type()->full_name() == "google.api.HttpBody") {
+    std::unique_ptr<pb::Message> body(
+        cfg.factory().GetPrototype(info.method->output_type())->New());
+    const pb::FieldDescriptor* type_field =
+        info.method->output_type()->FindFieldByName("content_type");
+    const pb::FieldDescriptor* data_field =
+        info.method->output_type()->FindFieldByName("data");
+    if (type_field == nullptr || data_field == nullptr ||
+        !body->ParseFromString(BufferToString(call->response))) {
+      return Finish(
+          call, ErrorResponse(absl::InternalError("malformed backend response"),
+                              &cfg.type_resolver()));
+    }
+    const std::string type =
+        body->GetReflection()->GetString(*body, type_field);
+    r.status = info.success_code;
+    r.body = body->GetReflection()->GetString(*body, data_field);
+    r.SetHeader("content-type",
+                type.empty() ? "application/octet-stream" : type);
+    return Finish(call, std::move(r));
+  }
+  if (info.success_code != 204 && call->route->target.response_body.empty()) {
+    // The common case: the whole message, rendered from its wire form.
+    auto json = transcode::TranscodeWireResponse(
+        info.method->output_type()->full_name(), BufferToString(call->response),
+        options_.response, &cfg.type_resolver());
+    if (!json.ok()) {
+      return Finish(
+          call, ErrorResponse(absl::InternalError("malformed backend response"),
+                              &cfg.type_resolver()));
+    }
+    r.status = info.success_code;
+    r.body = *std::move(json);
+    r.SetHeader("content-type", "application/json");
+    return Finish(call, std::move(r));
+  }
   std::unique_ptr<pb::Message> reply(
       cfg.factory().GetPrototype(info.method->output_type())->New());
   if (!reply->ParseFromString(BufferToString(call->response))) {

@@ -17,8 +17,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/api/api_config.h"
+#include "gateway/asyncapi/asyncapi.h"
+#include "gateway/docs/docs_site.h"
 #include "gateway/openapi/openapi.h"
-#include "gateway/ratelimit/token_bucket.h"
+#include "gateway/ratelimit/request_limiter.h"
 #include "gateway/routing/snapshot.h"
 #include "gateway/server/backends.h"
 #include "gateway/server/http_types.h"
@@ -34,11 +36,7 @@ namespace fineprint::gateway::server {
 
 using ConfigHolder = routing::SnapshotHolder<api::ApiConfig>;
 
-struct RateLimitOptions {
-  bool enabled = true;
-  ratelimit::PlanLimits plans;  // authenticated callers, per organisation
-  double public_per_ip_per_minute = 300;  // anonymous calls to public routes
-};
+using RateLimitOptions = ratelimit::RequestLimitOptions;
 
 struct CorsOptions {
   // Exact origins ("https://app.fineprint.dev") or "*". Empty disables CORS.
@@ -54,7 +52,8 @@ struct EdgeOptions {
   absl::Duration max_timeout = absl::Minutes(5);
   // Extra request headers forwarded as metadata (lower-case; reserved
   // names are refused at start-up).
-  std::vector<std::string> forward_headers = {"accept-language"};
+  std::vector<std::string> forward_headers = {"accept-language",
+                                              "last-event-id"};
   RateLimitOptions rate_limit;
   CorsOptions cors;
   // Threads that authenticate (and carry on with) non-public requests; a
@@ -63,9 +62,15 @@ struct EdgeOptions {
   int auth_threads = 0;
   // Which requests the "http request" log line is written for.
   log::AccessLogOptions access_log;
-  // GET /openapi.json, generated from the loaded descriptors.
+  // GET /openapi.json and /asyncapi.json (the events' AsyncAPI 3.0 document,
+  // gateway/asyncapi), generated from the loaded descriptors.
   bool serve_openapi = true;
   openapi::OpenApiOptions openapi;
+  // GET /docs (Swagger UI over /openapi.json, see gateway/docs): the
+  // swagger-ui-dist directory, "" for infra/install.sh's cache location.
+  // Needs serve_openapi. Missing files leave /docs answering 404.
+  bool serve_docs = true;
+  std::string docs_dir;
 };
 
 class EdgeHandler {
@@ -92,6 +97,9 @@ class EdgeHandler {
   class InFlightDone;
   class StreamCall;
   void Finish(const std::shared_ptr<Call>& call, HttpResponse response);
+  // Whether authenticating `request` cannot block on identity, so it needs
+  // no auth worker.
+  bool AuthenticatesInline(const HttpRequest& request) const;
   // Everything after routing: authenticate, rate-limit, transcode, call.
   void Dispatch(const std::shared_ptr<Call>& call, const HttpRequest& request,
                 const routing::MatchResult& match);
@@ -119,12 +127,15 @@ class EdgeHandler {
   // The OpenAPI document of the config it was generated from.
   std::string OpenApiFor(const std::shared_ptr<const api::ApiConfig>& config);
 
-  ratelimit::TokenBucketLimiter limiter_;
+  ratelimit::RequestLimiter limiter_;
   std::unique_ptr<WorkerPool> auth_pool_;
+  // Null unless serve_docs and the Swagger UI files loaded.
+  std::unique_ptr<const docs::DocsSite> docs_;
   absl::Mutex openapi_mu_;
   std::weak_ptr<const api::ApiConfig> openapi_config_
       ABSL_GUARDED_BY(openapi_mu_);
   std::string openapi_json_ ABSL_GUARDED_BY(openapi_mu_);
+  asyncapi::CachedAsyncApi asyncapi_;
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };

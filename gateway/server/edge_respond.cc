@@ -66,8 +66,8 @@ std::optional<HttpResponse> EdgeHandler::Preflight(
         &config.type_resolver());
   }
   static constexpr absl::string_view kAllowedHeaders[] = {
-      "authorization", "content-type",      "x-api-key",      "x-request-id",
-      "traceparent",   "x-request-timeout", "accept-language"};
+      "authorization", "content-type",      "x-api-key",       "x-request-id",
+      "traceparent",   "x-request-timeout", "accept-language", "last-event-id"};
   std::vector<std::string> headers;
   if (auto asked = request.Header("access-control-request-headers")) {
     for (absl::string_view h :

@@ -50,8 +50,9 @@ class EdgeHandler::StreamCall
       return;
     }
     EnsureStream();
-    std::string chunk = call_->sse ? absl::StrCat("data: ", *json, "\n\n")
-                                   : absl::StrCat(*json, "\n");
+    std::string chunk = call_->sse
+                            ? absl::StrCat(SseId(*msg), "data: ", *json, "\n\n")
+                            : absl::StrCat(*json, "\n");
     bytes_out_ += chunk.size();
     ++messages_;
     // Hold OnDone back until the chunk is on the wire (or failed).
@@ -111,6 +112,23 @@ class EdgeHandler::StreamCall
  private:
   const char* ContentType() const {
     return call_->sse ? "text/event-stream" : "application/x-ndjson";
+  }
+
+  // "id: <event_id>\n" when the message has a non-empty string field
+  // `event_id` (a resume token, e.g. StreamNotificationsResponse's): the
+  // browser sends it back as Last-Event-ID when it reconnects, which the
+  // backend reads from the forwarded `last-event-id` metadata.
+  static std::string SseId(const google::protobuf::Message& msg) {
+    const google::protobuf::FieldDescriptor* field =
+        msg.GetDescriptor()->FindFieldByName("event_id");
+    if (field == nullptr || field->is_repeated() ||
+        field->cpp_type() !=
+            google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      return "";
+    }
+    const std::string id = msg.GetReflection()->GetString(msg, field);
+    if (id.empty() || id.find_first_of("\r\n") != std::string::npos) return "";
+    return absl::StrCat("id: ", id, "\n");
   }
 
   void EnsureStream() {

@@ -19,6 +19,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gateway/server/compression.h"
+#include "gateway/server/tls_stream.h"
 #include "gateway/transcode/response_transcoder.h"
 
 namespace fineprint::gateway::server {
@@ -142,7 +143,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, net::io_context& ioc, SessionTracker& tracker,
           const HttpServerOptions& options, const HttpServer::Handler& handler)
       : live_(tracker),
-        stream_(std::move(socket)),
+        stream_(std::move(socket),
+                options.tls ? options.tls->Current() : nullptr),
         ioc_(ioc),
         options_(options),
         handler_(handler) {}
@@ -161,10 +163,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     net::dispatch(
         stream_.get_executor(),
-        beast::bind_front_handler(&Session::Read, shared_from_this()));
+        beast::bind_front_handler(&Session::Handshake, shared_from_this()));
   }
 
  private:
+  // HTTPS: the TLS handshake (plain HTTP goes straight on to Read).
+  void Handshake() {
+    // A client slow to finish the handshake is an idle one.
+    stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
+    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Close();
+      self->Read();
+    });
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
@@ -199,7 +211,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec, size_t) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::eof ||
-        ec == net::error::connection_reset) {
+        ec == net::error::connection_reset ||
+        ec == net::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec) {
@@ -386,7 +399,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // While streaming nothing else is read; a read that ends tells us the
   // client hung up, so the backend call can be cancelled promptly.
   void WatchForHangUp() {
-    stream_.socket().async_read_some(
+    stream_.async_read_some(
         net::buffer(scratch_),
         [self = shared_from_this()](beast::error_code ec, size_t) {
           if (!ec) return self->WatchForHangUp();
@@ -442,7 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ~LiveToken() { tracker.Destroyed(); }
     SessionTracker& tracker;
   } live_;
-  beast::tcp_stream stream_;
+  EdgeStream stream_;
   net::io_context& ioc_;  // the session's own thread
   const HttpServerOptions& options_;
   const HttpServer::Handler& handler_;

@@ -21,6 +21,8 @@
 
 namespace fineprint::gateway::server {
 
+class EdgeTls;  // tls_stream.h
+
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
   int port = 8080;  // 0 picks a free port
@@ -39,6 +41,8 @@ struct HttpServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Stop() waits this long for connections held by backend calls.
   absl::Duration shutdown_timeout = absl::Seconds(30);
+  // Set: HTTPS only, with its current certificate (reloadable).
+  std::shared_ptr<EdgeTls> tls;
 };
 
 class HttpServer {

@@ -16,24 +16,32 @@ namespace {
 namespace pb = ::google::protobuf;
 using FD = pb::FieldDescriptor;
 
-absl::StatusOr<std::string> ToJson(const pb::Message& m,
-                                   const ResponseOptions& options,
-                                   pb::util::TypeResolver* resolver,
-                                   bool emit_unpopulated) {
+absl::StatusOr<std::string> WireJson(absl::string_view type_name,
+                                     const std::string& wire,
+                                     const ResponseOptions& options,
+                                     pb::util::TypeResolver* resolver,
+                                     bool emit_unpopulated) {
   pb::util::JsonPrintOptions opts;
   opts.always_print_primitive_fields = emit_unpopulated;
   opts.preserve_proto_field_names = options.proto_field_names;
   std::string out;
   pb::util::Status st = pb::util::BinaryToJsonString(
-      resolver,
-      absl::StrCat("type.googleapis.com/", m.GetDescriptor()->full_name()),
-      m.SerializeAsString(), &out, opts);
+      resolver, absl::StrCat("type.googleapis.com/", type_name), wire, &out,
+      opts);
   if (!st.ok()) {
     return absl::InternalError(absl::StrCat(
-        "cannot render ", m.GetDescriptor()->full_name(),
+        "cannot render ", type_name,
         " as JSON: ", std::string(st.message().data(), st.message().size())));
   }
   return out;
+}
+
+absl::StatusOr<std::string> ToJson(const pb::Message& m,
+                                   const ResponseOptions& options,
+                                   pb::util::TypeResolver* resolver,
+                                   bool emit_unpopulated) {
+  return WireJson(m.GetDescriptor()->full_name(), m.SerializeAsString(),
+                  options, resolver, emit_unpopulated);
 }
 
 // JSON of a field at its default value, used when response_body names an
@@ -127,6 +135,12 @@ absl::StatusOr<std::string> TranscodeResponse(
     return json->substr(prefix.size(), json->size() - prefix.size() - 1);
   }
   return DefaultJson(field);
+}
+
+absl::StatusOr<std::string> TranscodeWireResponse(
+    absl::string_view type_name, const std::string& wire,
+    const ResponseOptions& options, pb::util::TypeResolver* resolver) {
+  return WireJson(type_name, wire, options, resolver, options.emit_unpopulated);
 }
 
 int HttpStatusFromGrpcCode(int code) {

@@ -27,6 +27,14 @@ absl::StatusOr<std::string> TranscodeResponse(
     const ResponseOptions& options,
     google::protobuf::util::TypeResolver* resolver);
 
+// The whole message (no response_body) straight from its wire form, as
+// TranscodeResponse would render it parsed: one parse instead of a parse,
+// a re-serialization and a parse. INTERNAL if `wire` is not a `type_name`.
+absl::StatusOr<std::string> TranscodeWireResponse(
+    absl::string_view type_name, const std::string& wire,
+    const ResponseOptions& options,
+    google::protobuf::util::TypeResolver* resolver);
+
 // The grpc-gateway / Envoy mapping of gRPC status codes to HTTP statuses.
 int HttpStatusFromGrpcCode(int grpc_code);
 

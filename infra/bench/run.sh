@@ -7,12 +7,12 @@
 #   infra/bench/run.sh edge claim      # only these (names below)
 #   infra/bench/run.sh --list          # the names
 #
-# Names: identity event_bus analyzer claim edge monitoring. Builds are -c opt.
+# Names: identity event_bus analyzer claim edge edge_tls edge_peer monitoring ratelimit action notification. Builds are -c opt.
 # BENCH_SECONDS (default 10) sets the measuring time of the timed ones.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS="${BENCH_SECONDS:-10}"
-ALL=(identity event_bus analyzer claim edge monitoring)
+ALL=(identity event_bus analyzer claim edge edge_tls edge_peer monitoring ratelimit action notification)
 
 run_one() {
   case "$1" in
@@ -21,7 +21,12 @@ run_one() {
     analyzer)  bazel run -c opt //services/analysis/analyzer:analyzer_bench ;;
     claim)     bazel run -c opt //services/runtime/jobs:claim_bench ;;
     edge)      bash tests/bench/edge_bench.sh "$SECS" ;;
+    edge_tls)  bash tests/bench/edge_tls_bench.sh "$SECS" ;;
+    edge_peer) bash infra/bench/grpc_gateway/peer_bench.sh "$SECS" ;;
     monitoring) bazel run -c opt //services/monitoring/bench:check_bench ;;
+    ratelimit) bazel run -c opt //gateway/ratelimit:limiter_bench -- --seconds="$SECS" ;;
+    action)    bazel run -c opt //services/action/bench:letters_bench -- --seconds="$SECS" ;;
+    notification) bazel run -c opt //services/notification/bench:notification_bench ;;
     *) echo "unknown benchmark: $1 (one of: ${ALL[*]})" >&2; return 2 ;;
   esac
 }

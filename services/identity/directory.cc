@@ -5,12 +5,14 @@
 #include "absl/strings/str_cat.h"
 #include "fineprint/identity/events/v1/events.pb.h"
 #include "services/identity/identity_service.h"
+#include "services/identity/operators.h"
 #include "services/identity/validation.h"
 #include "services/runtime/api/idempotency.h"
 #include "services/runtime/api/pagination.h"
 #include "services/runtime/api/resource_name.h"
 #include "services/runtime/api/tenancy.h"
 #include "services/runtime/db/sqlstate.h"
+#include "services/runtime/log/log.h"
 #include "services/runtime/server/call_context.h"
 #include "services/runtime/status/status.h"
 
@@ -121,9 +123,17 @@ grpc::Status IdentityServiceImpl::GetOrganization(
 absl::Status IdentityServiceImpl::DoChangePlan(const v1::ChangePlanRequest& req,
                                                v1::Organization* resp) {
   FP_ASSIGN_OR_RETURN(auth::Principal caller, server::RequireCaller());
-  FP_ASSIGN_OR_RETURN(
-      std::vector<std::string> ids,
-      api::ParseTenantName(caller, req.name(), "orgs/{org}", "name"));
+  // Plans are billing's: the contract admits only operators, and this holds
+  // even if a contract edit ever widened it.
+  if (!IsPlatformOperator(caller)) {
+    return status::WithReason(
+        absl::PermissionDeniedError(
+            "changing a plan is a platform operation (billing)"),
+        "PLATFORM_OPERATION", {{"role", caller.role}});
+  }
+  // The operator is outside every tenant: it names the organisation.
+  FP_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      api::ParseResourceName(req.name(), "orgs/{org}", "name"));
   if (req.plan() == v1::PLAN_UNSPECIFIED || !v1::Plan_IsValid(req.plan())) {
     return status::InvalidArgument(
         "invalid plan", {{"plan", "must be FREE, PREMIUM or ENTERPRISE"}});
@@ -144,6 +154,11 @@ absl::Status IdentityServiceImpl::DoChangePlan(const v1::ChangePlanRequest& req,
           event.set_old_plan(PlanEnum(old_plan));
           event.set_new_plan(req.plan());
           FP_RETURN_IF_ERROR(outbox_.Append(tx, org->id, event).status());
+          log::Info("plan changed by a platform operator",
+                    {{"organization", OrgName(org->id)},
+                     {"old_plan", old_plan},
+                     {"new_plan", plan},
+                     {"operator", caller.user}});
         }
         *resp = ToProto(*org);
         return absl::OkStatus();

@@ -1,6 +1,7 @@
 #include "services/identity/identity_app.h"
 
 #include "infra/migrations/identity_migrations.h"
+#include "services/identity/operators.h"
 #include "services/identity/signing_keys.h"
 #include "services/runtime/status/status.h"
 
@@ -15,9 +16,14 @@ absl::Status Assemble(service::ServiceKit& kit, IdentityConfig config) {
   FP_RETURN_IF_ERROR(keys->Load());
   auto* service =
       kit.Own(std::make_unique<IdentityServiceImpl>(&kit.pool(), keys, config));
-  // Identity verifies its own tokens and keys locally.
-  kit.UseAuthenticator(kit.Own(
-      std::make_unique<auth::Authenticator>(keys, service, kit.revocations())));
+  // Identity verifies its own tokens and keys locally; operator keys are
+  // known here only.
+  FP_RETURN_IF_ERROR(
+      ValidateOperatorKeyHashes(config.platform_operator_key_hashes));
+  auto* api_keys = kit.Own(std::make_unique<OperatorKeyVerifier>(
+      config.platform_operator_key_hashes, service));
+  kit.UseAuthenticator(kit.Own(std::make_unique<auth::Authenticator>(
+      keys, api_keys, kit.revocations())));
   return kit.Serve(service, v1::IdentityService::service_full_name());
 }
 

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "events/outbox/outbox_writer.h"
@@ -33,6 +34,9 @@ struct IdentityConfig {
   int max_login_failures = 5;
   absl::Duration lockout_base = absl::Seconds(30);
   absl::Duration lockout_max = absl::Minutes(15);
+  // SHA-256 hex of the platform operators' API keys (see operators.h): the
+  // only callers that may change an organisation's plan.
+  std::vector<std::string> platform_operator_key_hashes;
 };
 
 class IdentityServiceImpl final

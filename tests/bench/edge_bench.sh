@@ -9,22 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN="${1:-10}"
-bazel build -c opt //services/identity:identity_server //gateway:fineprint_edge \
-  //protos:fineprint_descriptor_set //tests/bench:grpc_load >/dev/null 2>&1
-BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
-WORK="$(mktemp -d /var/tmp/fp-edge-bench.XXXXXX)"
-chmod 755 "$WORK"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash infra/postgres/stop-local.sh "$WORK/pg" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/bench/bench_env.sh
+bench_build //services/identity:identity_server //gateway:fineprint_edge \
+  //protos:fineprint_descriptor_set //tests/bench:grpc_load
+bench_work fp-edge-bench
 
-DSN="$(bash infra/postgres/start-local.sh "$WORK/pg" "$(free_port)" 2>/dev/null | tail -n 1)"
+DSN="$(bench_postgres)"
 GRPC_PORT="$(free_port)"; HTTP_PORT="$(free_port)"; EDGE_ADMIN="$(free_port)"; ID_ADMIN="$(free_port)"
 FINEPRINT_MIN_LOG_LEVEL=warning "$BIN/services/identity/identity_server" --pg_dsn="$DSN" \
   --grpc_port="$GRPC_PORT" --admin_port="$ID_ADMIN" >"$WORK/identity.log" 2>&1 &

@@ -16,6 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "services/identity/identity_app.h"
+#include "services/runtime/crypto/sha256.h"
 #include "tests/testing/kafka_broker.h"
 #include "tests/testing/shared_postgres.h"
 
@@ -24,6 +25,9 @@ namespace {
 
 namespace v1 = ::fineprint::identity::v1;
 namespace ev = ::fineprint::identity::events::v1;
+
+// Plans change only by a platform operator's call.
+constexpr char kOperatorKey[] = "fpop_identity_events_test";
 
 struct Received {
   std::string topic;
@@ -95,6 +99,8 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
   options.host.host = "127.0.0.1";
   options.host.admin_port = -1;
   options.config.password_cost = {1, 8 * 1024 * 1024};
+  options.config.platform_operator_key_hashes = {
+      crypto::Sha256Hex(kOperatorKey)};
   options.kafka_bootstrap_servers = (*kafka)->bootstrap_servers();
   auto app = identity::IdentityApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
@@ -139,7 +145,7 @@ TEST(IdentityEventsTest, RelayPublishesCloudEventsInAggregateOrder) {
     change.set_name(account.organization().name());
     change.set_plan(plan);
     grpc::ClientContext c;
-    c.AddMetadata("authorization", "Bearer " + token);
+    c.AddMetadata("x-api-key", kOperatorKey);
     v1::Organization out;
     ASSERT_TRUE(stub->ChangePlan(&c, change, &out).ok());
   }

@@ -1,8 +1,9 @@
-// One trace id followed across every hop of the mesh, as a user's request
-// causes work: an HTTP request at the edge → identity (ChangePlan) → its
-// outbox → Kafka → analysis's consumer (PlanChanged) → the event analysis
-// writes in reaction (JobReprioritized). Every hop is a real one: HTTP over
-// loopback, gRPC, PostgreSQL, a Kafka broker.
+// One trace id followed across every hop of the mesh, as a call causes
+// work: a platform operator's call to identity (ChangePlan; plans are
+// billing's, so it is not on the public edge) → its outbox → Kafka →
+// analysis's consumer (PlanChanged) → the event analysis writes in reaction
+// (JobReprioritized). Every hop is a real one: HTTP over loopback (the
+// user's upload through the edge), gRPC, PostgreSQL, a Kafka broker.
 
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "gateway/edge_app.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "services/analysis/analysis_app.h"
 #include "services/identity/identity_app.h"
@@ -146,8 +148,21 @@ TEST_F(TraceContinuityTest,
 
   const std::string caller =
       absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01");
+  // The owner may not change its own plan, not even through the edge.
   Post(absl::StrCat("/v1/", org, ":changePlan"), R"({"plan":"ENTERPRISE"})",
-       {bearer, {"traceparent", caller}}, 200);
+       {bearer}, 403);
+  {
+    auto stub = identity::v1::IdentityService::NewStub(grpc::CreateChannel(
+        identity_->grpc_target(), grpc::InsecureChannelCredentials()));
+    std::unique_ptr<grpc::ClientContext> ctx = testing::OperatorContext();
+    ctx->AddMetadata("traceparent", caller);
+    identity::v1::ChangePlanRequest change;
+    change.set_name(org);
+    change.set_plan(identity::v1::ENTERPRISE);
+    identity::v1::Organization changed;
+    grpc::Status s = stub->ChangePlan(ctx.get(), change, &changed);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
 
   // identity wrote PlanChanged in the span of the call the edge made.
   trace::TraceParent at_identity;

@@ -112,9 +112,7 @@ TEST_F(BadInputTest, UnknownEnumValues) {
   plan.set_name(owner_.org.name());
   plan.set_plan(static_cast<v1::Plan>(42));
   v1::Organization org;
-  ExpectViolation(
-      stub().ChangePlan(Ctx(owner_.tokens.access_token()).get(), plan, &org),
-      "plan");
+  ExpectViolation(stub().ChangePlan(OperatorCtx().get(), plan, &org), "plan");
 }
 
 TEST_F(BadInputTest, BadPaginationAndRequestIds) {

@@ -112,7 +112,7 @@ TEST_F(DirectoryTest, RolesAreEnforcedFromTheContract) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Reason(s), "ROLE_ESCALATION");
 
-  // Only owners change plans.
+  // Nobody in the organisation changes its plan: that is billing's.
   v1::ChangePlanRequest plan;
   plan.set_name(owner.org.name());
   plan.set_plan(v1::PREMIUM);
@@ -120,6 +120,58 @@ TEST_F(DirectoryTest, RolesAreEnforcedFromTheContract) {
   EXPECT_EQ(stub()
                 .ChangePlan(Ctx(admin.tokens.access_token()).get(), plan, &org)
                 .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(DirectoryTest, OnlyAPlatformOperatorChangesPlans) {
+  Account owner = SignUp();
+  const int64_t before =
+      OutboxCount("fineprint.identity.events.v1.PlanChanged");
+  v1::ChangePlanRequest req;
+  req.set_name(owner.org.name());
+  req.set_plan(v1::ENTERPRISE);
+  v1::Organization org;
+  grpc::Status s =
+      stub().ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Reason(s), "ROLE_NOT_ALLOWED");
+
+  // An owner's own API key is no better than its token.
+  v1::CreateApiKeyRequest create;
+  create.set_parent(owner.org.name());
+  create.mutable_api_key()->set_display_name("ci");
+  create.mutable_api_key()->set_role(v1::ADMIN);
+  v1::CreateApiKeyResponse key;
+  ASSERT_TRUE(
+      stub()
+          .CreateApiKey(Ctx(owner.tokens.access_token()).get(), create, &key)
+          .ok());
+  auto by_key = Ctx();
+  by_key->AddMetadata("x-api-key", key.secret());
+  EXPECT_EQ(stub().ChangePlan(by_key.get(), req, &org).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // A wrong operator key is no key at all.
+  auto wrong = Ctx();
+  wrong->AddMetadata("x-api-key", "fpop_not_the_operator");
+  EXPECT_EQ(stub().ChangePlan(wrong.get(), req, &org).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.PlanChanged"), before);
+
+  ASSERT_TRUE(stub().ChangePlan(OperatorCtx().get(), req, &org).ok());
+  EXPECT_EQ(org.plan(), v1::ENTERPRISE);
+  EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.PlanChanged"),
+            before + 1);
+
+  // The operator is outside every tenant but still needs a real org.
+  req.set_name("orgs/0000000000000000");
+  EXPECT_EQ(stub().ChangePlan(OperatorCtx().get(), req, &org).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Its key opens no tenant's data.
+  v1::ListUsersRequest list;
+  list.set_parent(owner.org.name());
+  v1::ListUsersResponse users;
+  EXPECT_EQ(stub().ListUsers(OperatorCtx().get(), list, &users).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -143,18 +195,14 @@ TEST_F(DirectoryTest, ChangePlanEmitsEventAndReachesNewTokens) {
   req.set_plan(v1::PREMIUM);
   req.set_etag(owner.org.etag());
   v1::Organization org;
-  ASSERT_TRUE(stub()
-                  .ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org)
-                  .ok());
+  ASSERT_TRUE(stub().ChangePlan(OperatorCtx().get(), req, &org).ok());
   EXPECT_EQ(org.plan(), v1::PREMIUM);
   EXPECT_EQ(OutboxCount("fineprint.identity.events.v1.PlanChanged"),
             before + 1);
 
   // A second change with the first etag is stale.
   req.set_plan(v1::ENTERPRISE);
-  EXPECT_EQ(stub()
-                .ChangePlan(Ctx(owner.tokens.access_token()).get(), req, &org)
-                .error_code(),
+  EXPECT_EQ(stub().ChangePlan(OperatorCtx().get(), req, &org).error_code(),
             grpc::StatusCode::ABORTED);
 
   v1::RefreshTokenRequest refresh;

@@ -1,6 +1,7 @@
 #include "services/identity/tests/identity_fixture.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/runtime/crypto/sha256.h"
 #include "tests/testing/service_test_util.h"
 #include "tests/testing/shared_postgres.h"
 
@@ -23,6 +24,8 @@ void IdentityTest::SetUpTestSuite() {
   options.config.password_cost = {1, 8 * 1024 * 1024};
   options.config.max_login_failures = 3;
   options.config.lockout_base = absl::Seconds(60);
+  options.config.platform_operator_key_hashes = {
+      crypto::Sha256Hex(kOperatorKey)};
   auto app = IdentityApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();
   app_ = *std::move(app);
@@ -38,6 +41,12 @@ void IdentityTest::TearDownTestSuite() {
 std::unique_ptr<grpc::ClientContext> IdentityTest::Ctx(
     const std::string& access_token) {
   return fineprint::testing::ClientContext(access_token);
+}
+
+std::unique_ptr<grpc::ClientContext> IdentityTest::OperatorCtx() {
+  std::unique_ptr<grpc::ClientContext> ctx = Ctx();
+  ctx->AddMetadata("x-api-key", kOperatorKey);
+  return ctx;
 }
 
 std::string IdentityTest::UniqueEmail(absl::string_view tag) {

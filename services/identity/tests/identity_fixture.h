@@ -38,6 +38,8 @@ class IdentityTest : public ::testing::Test {
   static std::unique_ptr<grpc::ClientContext> Ctx(
       const std::string& access_token = "");
   // A unique email per call.
+  // Authenticates as the platform operator (kOperatorKey).
+  static std::unique_ptr<grpc::ClientContext> OperatorCtx();
   static std::string UniqueEmail(absl::string_view tag = "user");
   // Signs up a fresh account; fails the test on error.
   static Account SignUp(absl::string_view tag = "owner");
@@ -55,6 +57,8 @@ class IdentityTest : public ::testing::Test {
 };
 
 inline constexpr char kPassword[] = "correct horse battery staple";
+// The platform operator key the fixture's identity accepts.
+inline constexpr char kOperatorKey[] = "fpop_identity_test_operator";
 
 }  // namespace fineprint::identity::testing
 
