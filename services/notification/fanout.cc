@@ -201,9 +201,58 @@ absl::Status Fanout::OnEvent(const google::protobuf::Message& event,
                         FieldText(event, rule.Value("link_field")));
     std::vector<std::string> roles =
         absl::StrSplit(rule.Value("roles"), ',', absl::SkipEmpty());
-    FP_RETURN_IF_ERROR(Notify(tx, notice, roles).status());
+    FP_ASSIGN_OR_RETURN(int notified, Notify(tx, notice, roles));
+    if (notified == 0) FP_RETURN_IF_ERROR(ParkIfNoMembers(tx, notice, roles));
   }
   return CreateDeliveries(tx, org, event, meta);
+}
+
+absl::Status Fanout::ParkIfNoMembers(
+    db::Tx& tx, const Notice& n, const std::vector<std::string>& roles) const {
+  // Every organisation has its owner from the start: none known means the
+  // member projection lags behind this event, not that nobody is there.
+  FP_ASSIGN_OR_RETURN(
+      db::Result known,
+      tx.Execute("SELECT 1 FROM members WHERE org_id = $1 LIMIT 1", {n.org}));
+  if (!known.empty()) return absl::OkStatus();
+  return tx
+      .Execute(
+          "INSERT INTO parked_notices (org_id, event_id, kind, severity,"
+          "   title, body, link, roles)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[])"
+          " ON CONFLICT DO NOTHING",
+          {n.org, n.event_id, v1::NotificationKind_Name(n.kind),
+           v1::Severity_Name(n.severity), n.title, n.body, n.link,
+           absl::StrCat("{", absl::StrJoin(roles, ","), "}")})
+      .status();
+}
+
+absl::Status Fanout::ReleaseParked(db::Tx& tx, absl::string_view org) const {
+  FP_ASSIGN_OR_RETURN(
+      db::Result parked,
+      tx.Execute("SELECT event_id, kind, severity, title, body, link,"
+                 "   array_to_string(roles, ',') AS roles"
+                 " FROM parked_notices WHERE org_id = $1"
+                 " ORDER BY create_time FOR UPDATE",
+                 {std::string(org)}));
+  for (db::Row row : parked) {
+    Notice n;
+    n.org = std::string(org);
+    n.event_id = std::string(row.Value("event_id"));
+    v1::NotificationKind_Parse(std::string(row.Value("kind")), &n.kind);
+    v1::Severity_Parse(std::string(row.Value("severity")), &n.severity);
+    n.title = std::string(row.Value("title"));
+    n.body = std::string(row.Value("body"));
+    n.link = std::string(row.Value("link"));
+    std::vector<std::string> roles =
+        absl::StrSplit(row.Value("roles"), ',', absl::SkipEmpty());
+    FP_RETURN_IF_ERROR(Notify(tx, n, roles).status());
+  }
+  if (parked.empty()) return absl::OkStatus();
+  return tx
+      .Execute("DELETE FROM parked_notices WHERE org_id = $1",
+               {std::string(org)})
+      .status();
 }
 
 absl::Status Fanout::CreateDeliveries(
@@ -252,7 +301,12 @@ absl::Status Fanout::EnqueueAttempt(db::Tx& tx, absl::string_view org,
 
 absl::Status RegisterConsumers(::fineprint::events::EventRouter& router,
                                const Fanout* fanout) {
-  FP_RETURN_IF_ERROR(router.On<idev1::UserRegistered>(HandleUserRegistered));
+  FP_RETURN_IF_ERROR(router.On<idev1::UserRegistered>(
+      [fanout](const idev1::UserRegistered& e,
+               const ::fineprint::events::Event& meta, db::Tx& tx) {
+        FP_RETURN_IF_ERROR(HandleUserRegistered(e, meta, tx));
+        return fanout->ReleaseParked(tx, SplitUser(e.user()).first);
+      }));
   FP_RETURN_IF_ERROR(router.On<idev1::UserRoleChanged>(HandleRoleChanged));
   FP_RETURN_IF_ERROR(router.On<idev1::UserDeleted>(HandleUserDeleted));
   FP_RETURN_IF_ERROR(Consume<idev1::ApiKeyCreated>(router, fanout));

@@ -65,12 +65,20 @@ class Fanout {
   absl::StatusOr<int> Notify(db::Tx& tx, const Notice& notice,
                              const std::vector<std::string>& roles) const;
 
+  // Notices parked for `org` while it had no known member go to its members
+  // now (called when a member becomes known).
+  absl::Status ReleaseParked(db::Tx& tx, absl::string_view org) const;
+
   // Queues an attempt of delivery `id` after `delay`.
   absl::Status EnqueueAttempt(db::Tx& tx, absl::string_view org,
                               absl::string_view delivery_id,
                               absl::Duration delay) const;
 
  private:
+  // Keeps `notice` for the first member when its organisation has none
+  // known yet (see infra/migrations/notification/0003_parked_notices.sql).
+  absl::Status ParkIfNoMembers(db::Tx& tx, const Notice& notice,
+                               const std::vector<std::string>& roles) const;
   absl::Status CreateDeliveries(db::Tx& tx, absl::string_view org,
                                 const google::protobuf::Message& event,
                                 const ::fineprint::events::Event& meta) const;

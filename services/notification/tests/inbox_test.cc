@@ -126,6 +126,38 @@ TEST_F(InboxTest, RulesRenderTextForTheirRoles) {
                   {owner.org_id()}));
 }
 
+// A new organisation's first events may be consumed before its owner's
+// UserRegistered (another topic): they wait and reach the owner then.
+TEST_F(InboxTest, NoticesBeforeTheFirstMemberIsKnownWaitForIt) {
+  const std::string org = "orgs/0rderless0rg1";
+  aev1::AnalysisCompleted e;
+  e.set_organization(org);
+  e.set_job(org + "/jobs/j1");
+  e.set_analysis(org + "/jobs/j1/analysis");
+  e.set_title("Early");
+  e.set_grade(analysis::v1::GRADE_A);
+  Publish(e, "analysis");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM parked_notices WHERE org_id = $1",
+                 {std::string("0rderless0rg1")}) == 1;
+  }));
+  identity::events::v1::UserRegistered registered;
+  registered.set_user(org + "/users/owner1");
+  registered.set_organization(org);
+  registered.set_email("early@example.com");
+  registered.set_role(idv1::OWNER);
+  Publish(registered, "identity");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count(
+               "SELECT count(*) FROM notifications WHERE org_id = $1"
+               " AND user_id = 'owner1' AND kind = 'ANALYSIS_COMPLETED'",
+               {std::string("0rderless0rg1")}) == 1;
+  }));
+  EXPECT_EQ(Count("SELECT count(*) FROM parked_notices WHERE org_id = $1",
+                  {std::string("0rderless0rg1")}),
+            0);
+}
+
 TEST_F(InboxTest, ActionDeadlinesNotifyAndOverdueIsCritical) {
   Account owner = SignUp();
   const std::string action = absl::StrCat(owner.org.name(), "/actions/a1");
