@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/runtime/db/transaction.h"
+#include "tests/testing/kit_options.h"
 #include "tests/testing/service_test_util.h"
-#include "tests/testing/shared_postgres.h"
 
 namespace fineprint::action::testing {
 
@@ -22,15 +22,11 @@ void ActionTest::StartApps(std::function<void(ActionAppOptions&)> customize,
       identity_->grpc_target());
 
   clock_ = new FakeClock();
-  auto dsn = fineprint::testing::NewTestDatabase("action");
-  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  auto kit = fineprint::testing::LocalKitOptions("action", kafka,
+                                                 identity_->grpc_target(), 8);
+  ASSERT_TRUE(kit.ok()) << kit.status();
   ActionAppOptions options;
-  options.pg_dsn = *dsn;
-  options.pg_pool_size = 8;
-  options.host.host = "127.0.0.1";
-  options.host.admin_port = -1;
-  options.identity_target = identity_->grpc_target();
-  options.kafka_bootstrap_servers = kafka;
+  static_cast<service::KitOptions&>(options) = *kit;
   options.config.clock = [c = clock_] { return c->Now(); };
   options.reminder_poll = absl::Milliseconds(50);
   options.workers.idle_poll = absl::Milliseconds(20);

@@ -1,7 +1,7 @@
 #include "services/analysis/tests/analysis_fixture.h"
 
+#include "tests/testing/kit_options.h"
 #include "tests/testing/service_test_util.h"
-#include "tests/testing/shared_postgres.h"
 
 namespace fineprint::analysis::testing {
 
@@ -18,15 +18,11 @@ void AnalysisTest::StartApps(std::function<void(AnalysisAppOptions&)> customize,
   identity_stub_ = fineprint::testing::ConnectInsecure<idv1::IdentityService>(
       identity_->grpc_target());
 
-  auto dsn = fineprint::testing::NewTestDatabase("analysis");
-  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  auto kit = fineprint::testing::LocalKitOptions("analysis", kafka,
+                                                 identity_->grpc_target(), 8);
+  ASSERT_TRUE(kit.ok()) << kit.status();
   AnalysisAppOptions options;
-  options.pg_dsn = *dsn;
-  options.pg_pool_size = 8;
-  options.host.host = "127.0.0.1";
-  options.host.admin_port = -1;
-  options.identity_target = identity_->grpc_target();
-  options.kafka_bootstrap_servers = kafka;
+  static_cast<service::KitOptions&>(options) = *kit;
   if (customize) customize(options);
   auto app = AnalysisApp::Start(options);
   ASSERT_TRUE(app.ok()) << app.status();

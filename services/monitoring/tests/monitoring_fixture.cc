@@ -1,8 +1,8 @@
 #include "services/monitoring/tests/monitoring_fixture.h"
 
 #include "services/runtime/db/transaction.h"
+#include "tests/testing/kit_options.h"
 #include "tests/testing/service_test_util.h"
-#include "tests/testing/shared_postgres.h"
 
 namespace fineprint::monitoring::testing {
 
@@ -24,14 +24,11 @@ void MonitoringTest::StartApps(
   identity_stub_ = fineprint::testing::ConnectInsecure<idv1::IdentityService>(
       identity_->grpc_target());
 
-  auto dsn = fineprint::testing::NewTestDatabase("monitoring");
-  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  auto kit = fineprint::testing::LocalKitOptions("monitoring", "",
+                                                 identity_->grpc_target(), 8);
+  ASSERT_TRUE(kit.ok()) << kit.status();
   MonitoringAppOptions options;
-  options.pg_dsn = *dsn;
-  options.pg_pool_size = 8;
-  options.host.host = "127.0.0.1";
-  options.host.admin_port = -1;
-  options.identity_target = identity_->grpc_target();
+  static_cast<service::KitOptions&>(options) = *kit;
   options.fetcher.allow = *http::ParseIpRanges("127.0.0.1/32");
   options.fetcher.domain_delay = absl::ZeroDuration();
   options.fetcher.total_timeout = absl::Seconds(2);
