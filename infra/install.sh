@@ -44,32 +44,30 @@ done
 # conflicts with Debian's npm package, so ask for it only when absent.
 command -v npm >/dev/null || missing+=(npm)
 
-# grpcurl, for README.md's gRPC examples and //tests/docs:readme_test
-# (not packaged by Debian 12): built once with Go into the cache.
-GRPCURL_BIN="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}/bin"
-if [[ ! -x "$GRPCURL_BIN/grpcurl" ]] && ! command -v grpcurl >/dev/null; then
-  GO="$(command -v go || echo /usr/local/go/bin/go)"
-  if [[ -x "$GO" ]]; then
-    echo "installing grpcurl into $GRPCURL_BIN" >&2
-    mkdir -p "$GRPCURL_BIN"
-    GOBIN="$GRPCURL_BIN" "$GO" install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1
+# Tools Debian 12 does not package are built once with Go into the cache.
+FP_CACHE="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}"
+CACHE_BIN="$FP_CACHE/bin"
+go_install() {  # MODULE@VERSION WHAT-NEEDS-IT
+  local go
+  go="$(command -v go || echo /usr/local/go/bin/go)"
+  if [[ -x "$go" ]]; then
+    echo "installing $1 into $CACHE_BIN" >&2
+    mkdir -p "$CACHE_BIN"
+    GOBIN="$CACHE_BIN" "$go" install "$1"
   else
-    echo "warning: no Go toolchain, so no grpcurl (README's gRPC examples and //tests/docs:readme_test need it)" >&2
+    echo "warning: no Go toolchain, so no ${1%@*} ($2 needs it)" >&2
   fi
+}
+
+# grpcurl, for README.md's gRPC examples and //tests/docs:readme_test.
+if [[ ! -x "$CACHE_BIN/grpcurl" ]] && ! command -v grpcurl >/dev/null; then
+  go_install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.1 "//tests/docs:readme_test"
 fi
 
-# kustomize, which //infra/k8s:manifests_test renders the overlays with (not
-# packaged by Debian 12): built once with Go into the cache, like grpcurl.
+# kustomize, which //infra/k8s:manifests_test renders the overlays with.
 KUSTOMIZE_VERSION=v5.5.0
-if [[ ! -x "$GRPCURL_BIN/kustomize" ]]; then
-  GO="$(command -v go || echo /usr/local/go/bin/go)"
-  if [[ -x "$GO" ]]; then
-    echo "installing kustomize $KUSTOMIZE_VERSION into $GRPCURL_BIN" >&2
-    mkdir -p "$GRPCURL_BIN"
-    GOBIN="$GRPCURL_BIN" "$GO" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-  else
-    echo "warning: no Go toolchain, so no kustomize (//infra/k8s:manifests_test needs it)" >&2
-  fi
+if [[ ! -x "$CACHE_BIN/kustomize" ]]; then
+  go_install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" "//infra/k8s:manifests_test"
 fi
 
 SUDO=""
@@ -84,7 +82,7 @@ fi
 # Swagger UI for the edge's /docs page (npm's swagger-ui-dist, not
 # committed): into the cache, where the edge looks for it by default.
 SWAGGER_UI_VERSION=5.35.0
-SWAGGER_UI_DIR="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}/swagger-ui"
+SWAGGER_UI_DIR="$FP_CACHE/swagger-ui"
 if ! grep -qs "\"version\": \"$SWAGGER_UI_VERSION\"" \
     "$SWAGGER_UI_DIR/node_modules/swagger-ui-dist/package.json"; then
   if command -v npm >/dev/null; then
@@ -113,20 +111,12 @@ for entry in "${PIP_MODULES[@]}"; do
   fi
 done
 
-# The contract checks of CI (infra/ci/buf_check.sh): buf, built once with Go
-# into the cache like grpcurl; and the AsyncAPI parser (npm, pinned) that
-# //gateway/asyncapi:asyncapi_validate_test validates /asyncapi.json with.
-FP_CACHE="${FINEPRINT_CACHE:-$HOME/.cache/fineprint}"
+# The contract checks of CI (infra/ci/buf_check.sh): buf; and the AsyncAPI
+# parser (npm, pinned) that //gateway/asyncapi:asyncapi_validate_test
+# validates /asyncapi.json with.
 BUF_VERSION=v1.75.0
-if ! "$FP_CACHE/bin/buf" --version 2>/dev/null | grep -qx "${BUF_VERSION#v}"; then
-  GO="$(command -v go || echo /usr/local/go/bin/go)"
-  if [[ -x "$GO" ]]; then
-    echo "installing buf $BUF_VERSION into $FP_CACHE/bin" >&2
-    mkdir -p "$FP_CACHE/bin"
-    GOBIN="$FP_CACHE/bin" "$GO" install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION"
-  else
-    echo "warning: no Go toolchain, so no buf (infra/ci/buf_check.sh needs it)" >&2
-  fi
+if ! "$CACHE_BIN/buf" --version 2>/dev/null | grep -qx "${BUF_VERSION#v}"; then
+  go_install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" "infra/ci/buf_check.sh"
 fi
 ASYNCAPI_PARSER_VERSION=3.6.6
 ASYNCAPI_DIR="$FP_CACHE/node/asyncapi"

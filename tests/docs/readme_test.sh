@@ -64,6 +64,11 @@ for _ in $(seq 1 100); do [[ -s "$WORK/kafka.addr" ]] && break; sleep 0.1; done
 [[ -s "$WORK/kafka.addr" ]] || fail "embedded Kafka did not start"
 KAFKA="$(cat "$WORK/kafka.addr")"
 
+# What the service walkthroughs start the mesh with (their skipped
+# `./fineprint up` lines; every binary reads FINEPRINT_<FLAG>): a page served
+# on loopback (monitoring) and webhooks to a local receiver (notification).
+export FINEPRINT_OUTBOUND_ALLOW=127.0.0.1/32 FINEPRINT_ALLOW_HTTP_WEBHOOKS=true
+
 # Each documented port (mesh.tsv and the launcher's defaults) maps to a
 # free one.
 port_args=()
@@ -76,11 +81,6 @@ while IFS=$'\t' read -r name target binary grpc admin proto; do
   port_args+=(--port "$grpc=$g" --port "$admin=$a")
   extra=()
   [[ "$name" != identity ]] && extra=(--identity_target="$identity_target")
-  # services/monitoring/README.md watches a page served on loopback, which
-  # its walkthrough admits with FINEPRINT_OUTBOUND_ALLOW when it starts the mesh.
-  [[ "$name" == monitoring ]] && extra+=(--outbound_allow=127.0.0.1/32)
-  # services/notification/README.md delivers webhooks to a local receiver.
-  [[ "$name" == notification ]] && extra+=(--outbound_allow=127.0.0.1/32 --allow_http_webhooks)
   "$binary" --pg_dsn="$DSN" --listen_host=127.0.0.1 --grpc_port="$g" --admin_port="$a" \
     --kafka_bootstrap_servers="$KAFKA" "${extra[@]}" >"$WORK/$name.log" 2>&1 &
   pids+=($!)
