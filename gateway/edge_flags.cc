@@ -24,6 +24,12 @@ ABSL_FLAG(absl::Duration, default_timeout, absl::Seconds(30),
           "Backend deadline when the request sets none.");
 ABSL_FLAG(absl::Duration, max_timeout, absl::Minutes(5),
           "Cap on grpc-timeout / X-Request-Timeout.");
+ABSL_FLAG(absl::Duration, stream_heartbeat, absl::Seconds(15),
+          "An idle SSE stream gets a `: heartbeat` comment this often, so "
+          "proxies keep it open; 0 disables.");
+ABSL_FLAG(absl::Duration, stream_max_duration, absl::ZeroDuration(),
+          "Deadline of a streaming call (in place of --default_timeout / "
+          "--max_timeout); 0: none.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body.");
 ABSL_FLAG(std::vector<std::string>, forward_headers,
           std::vector<std::string>({"accept-language", "last-event-id"}),
@@ -107,6 +113,8 @@ EdgeDomainOptions EdgeDomainOptionsFromFlags() {
       static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   o.edge.default_timeout = absl::GetFlag(FLAGS_default_timeout);
   o.edge.max_timeout = absl::GetFlag(FLAGS_max_timeout);
+  o.edge.stream.heartbeat = absl::GetFlag(FLAGS_stream_heartbeat);
+  o.edge.stream.max_duration = absl::GetFlag(FLAGS_stream_max_duration);
   o.edge.forward_headers = absl::GetFlag(FLAGS_forward_headers);
   o.edge.rate_limit.enabled = absl::GetFlag(FLAGS_rate_limit);
   o.edge.rate_limit.plans.free_per_minute =

@@ -17,6 +17,8 @@ PACKAGES=(
   # Runtime dependencies of tests and the local mesh
   postgresql postgresql-contrib openjdk-17-jre-headless maven kcat wrk
   nghttp2-client curl jq redis-server
+  # SMTP server of the email tests and `./fineprint up`'s local mail sink
+  python3-aiosmtpd
   # The dev CA script (infra/tls/make-dev-certs.sh) and the TLS tests
   openssl
   # The edge's /docs test (//gateway/docs:docs_browser_test) drives it

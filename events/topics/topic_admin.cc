@@ -145,6 +145,15 @@ absl::Status EnsureTopics(absl::string_view bootstrap_servers,
   }
 
   auto configs = admin->DescribeConfigs(existing_names);
+  // A topic another replica created just now can be in the metadata seen
+  // above but not yet in that of the broker answering DescribeConfigs
+  // (KRaft brokers apply metadata asynchronously): UNKNOWN_TOPIC_OR_PART
+  // until it catches up, which failed concurrent starts on a cluster.
+  while (!configs.ok() && absl::IsNotFound(configs.status()) &&
+         absl::Now() + kVisibilityPoll < deadline) {
+    absl::SleepFor(kVisibilityPoll);
+    configs = admin->DescribeConfigs(existing_names);
+  }
   if (!configs.ok()) return Annotate(configs.status(), context);
   for (const TopicSpec* spec : existing) {
     auto desired = DesiredOverrides(*spec, (*configs)[spec->name]);

@@ -3,10 +3,12 @@
 #include <zlib.h>
 
 #include <array>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "brotli/encode.h"
@@ -146,6 +148,25 @@ absl::StatusOr<std::string> Gunzip(absl::string_view data, size_t max_bytes) {
   inflateEnd(&zs);
   if (!status.ok()) return status;
   return out;
+}
+
+void EncodeResponse(HttpResponse& r, ContentCoding coding, size_t min_bytes) {
+  if (min_bytes == 0 || r.body.size() < min_bytes || r.status == 204 ||
+      r.status == 304 || r.status < 200) {
+    return;
+  }
+  std::optional<std::string> type = r.Header("content-type");
+  if (!type || !IsCompressible(*type) || r.Header("content-encoding")) return;
+  // From here the answer depends on Accept-Encoding, whatever this client
+  // sent, and caches must know.
+  std::optional<std::string> vary = r.Header("vary");
+  r.SetHeader("vary", vary ? absl::StrCat(*vary, ", Accept-Encoding")
+                           : "Accept-Encoding");
+  if (coding == ContentCoding::kIdentity) return;
+  absl::StatusOr<std::string> encoded = Compress(r.body, coding);
+  if (!encoded.ok() || encoded->size() >= r.body.size()) return;
+  r.body = *std::move(encoded);
+  r.SetHeader("content-encoding", ContentCodingName(coding));
 }
 
 }  // namespace fineprint::gateway::server

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/server/http_types.h"
 
 namespace fineprint::gateway::server {
 
@@ -34,6 +35,12 @@ absl::StatusOr<std::string> Compress(absl::string_view data,
 // output would pass `max_bytes` (inflating stops there); INVALID_ARGUMENT
 // when it is not valid gzip.
 absl::StatusOr<std::string> Gunzip(absl::string_view data, size_t max_bytes);
+
+// Compresses `r` in `coding` when worth it: a compressible type, at least
+// `min_bytes` (0: never), not already encoded, and smaller once encoded.
+// Such answers get `Vary: Accept-Encoding` whatever the coding. Only the
+// first check runs for small answers.
+void EncodeResponse(HttpResponse& r, ContentCoding coding, size_t min_bytes);
 
 }  // namespace fineprint::gateway::server
 

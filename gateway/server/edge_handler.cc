@@ -27,10 +27,20 @@ namespace {
 
 namespace pb = ::google::protobuf;
 
+// The media type of a Content-Type value, without parameters.
+absl::string_view MediaType(absl::string_view content_type) {
+  return absl::StripAsciiWhitespace(
+      content_type.substr(0, content_type.find(';')));
+}
+
 bool IsJsonContentType(absl::string_view v) {
-  absl::string_view media = v.substr(0, v.find(';'));
-  media = absl::StripAsciiWhitespace(media);
-  return absl::EqualsIgnoreCase(media, "application/json");
+  return absl::EqualsIgnoreCase(MediaType(v), "application/json");
+}
+
+bool IsFormContentType(absl::string_view v) {
+  return absl::EqualsIgnoreCase(MediaType(v),
+                                "application/x-www-form-urlencoded") ||
+         absl::EqualsIgnoreCase(MediaType(v), "multipart/form-data");
 }
 
 // The Allow header of a 405: HEAD goes wherever GET does.
@@ -221,7 +231,14 @@ void EdgeHandler::Handle(HttpRequest request,
   }
   const bool has_body =
       request.body.find_first_not_of(" \t\r\n") != std::string::npos;
-  if (has_body) {
+  // A form posted to a method that takes no body carries nothing the method
+  // reads (its inputs are in the path and query); RFC 8058 one-click
+  // unsubscribe POSTs `List-Unsubscribe=One-Click` exactly so. grpc-gateway
+  // ignores any body there; a JSON body is still refused as a likely mistake.
+  const bool ignorable_form =
+      has_body && match.route->target.body.empty() &&
+      IsFormContentType(request.Header("content-type").value_or(""));
+  if (has_body && !ignorable_form) {
     if (match.route->target.body.empty()) {
       return Finish(call,
                     ErrorResponse(absl::InvalidArgumentError(
@@ -452,8 +469,9 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   if (info.success_code != 204 && call->route->target.response_body.empty()) {
     // The common case: the whole message, rendered from its wire form.
     auto json = transcode::TranscodeWireResponse(
-        info.method->output_type()->full_name(), BufferToString(call->response),
-        options_.response, &cfg.type_resolver());
+        info.method->output_type(), &cfg.factory(),
+        BufferToString(call->response), options_.response,
+        &cfg.type_resolver());
     if (!json.ok()) {
       return Finish(
           call, ErrorResponse(absl::InternalError("malformed backend response"),

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/api/api_config.h"
@@ -23,6 +24,7 @@
 #include "gateway/ratelimit/request_limiter.h"
 #include "gateway/routing/snapshot.h"
 #include "gateway/server/backends.h"
+#include "gateway/server/edge_stream.h"
 #include "gateway/server/http_types.h"
 #include "gateway/server/worker_pool.h"
 #include "gateway/transcode/request_transcoder.h"
@@ -50,6 +52,8 @@ struct EdgeOptions {
   size_t max_body_bytes = 4 << 20;
   absl::Duration default_timeout = absl::Seconds(30);
   absl::Duration max_timeout = absl::Minutes(5);
+  // Server-streaming calls: SSE heartbeats and their own deadline.
+  StreamOptions stream;
   // Extra request headers forwarded as metadata (lower-case; reserved
   // names are refused at start-up).
   std::vector<std::string> forward_headers = {"accept-language",
@@ -138,6 +142,17 @@ class EdgeHandler {
   asyncapi::CachedAsyncApi asyncapi_;
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Record()'s metrics by route, method and status: the registry formats
+  // and looks up label strings under one global lock on every call.
+  struct RouteMetrics {
+    metrics::Counter* requests;
+    metrics::Histogram* duration;
+  };
+  RouteMetrics MetricsFor(absl::string_view route, absl::string_view method,
+                          int http_status);
+  absl::Mutex metrics_mu_;
+  absl::flat_hash_map<std::string, RouteMetrics> metrics_
+      ABSL_GUARDED_BY(metrics_mu_);
 };
 
 // The security headers that depend on the answer: `Cache-Control:

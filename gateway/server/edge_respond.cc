@@ -147,22 +147,41 @@ void EdgeHandler::Decorate(const Call& c, HttpResponse& response) const {
   }
 }
 
+EdgeHandler::RouteMetrics EdgeHandler::MetricsFor(absl::string_view route,
+                                                  absl::string_view method,
+                                                  int http_status) {
+  std::string key = absl::StrCat(route, "\n", method, "\n", http_status);
+  {
+    absl::ReaderMutexLock lock(&metrics_mu_);
+    if (auto it = metrics_.find(key); it != metrics_.end()) return it->second;
+  }
+  const std::string route_label(route), method_label(method);
+  RouteMetrics m;
+  m.requests = &registry_->GetCounter("fineprint_edge_requests_total",
+                                      "HTTP requests served by the edge.",
+                                      {{"route", route_label},
+                                       {"method", method_label},
+                                       {"code", std::to_string(http_status)}});
+  m.duration = &registry_->GetHistogram(
+      "fineprint_edge_request_duration_seconds",
+      "Edge request latency, backend call included.",
+      {{"route", route_label}, {"method", method_label}});
+  absl::MutexLock lock(&metrics_mu_);
+  // Unmatched requests name any method a client makes up: past this many
+  // entries they go to the registry each time rather than grow the cache.
+  if (metrics_.size() < 4096) metrics_.emplace(std::move(key), m);
+  return m;
+}
+
 void EdgeHandler::Record(const Call& c, int http_status, size_t bytes_out) {
   const Call* call = &c;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - call->start);
-  const std::string route =
-      call->route != nullptr ? call->route->pattern : "unmatched";
-  const std::string status = std::to_string(http_status);
-  registry_
-      ->GetCounter(
-          "fineprint_edge_requests_total", "HTTP requests served by the edge.",
-          {{"route", route}, {"method", call->http_method}, {"code", status}})
-      .Increment();
-  registry_
-      ->GetHistogram("fineprint_edge_request_duration_seconds",
-                     "Edge request latency, backend call included.",
-                     {{"route", route}, {"method", call->http_method}})
-      .Observe(seconds);
+  const absl::string_view route = call->route != nullptr
+                                      ? absl::string_view(call->route->pattern)
+                                      : absl::string_view("unmatched");
+  const RouteMetrics m = MetricsFor(route, call->http_method, http_status);
+  m.requests->Increment();
+  m.duration->Observe(seconds);
   const log::Outcome outcome = http_status >= 500   ? log::Outcome::kServerFault
                                : http_status >= 400 ? log::Outcome::kClientError
                                                     : log::Outcome::kOk;

@@ -1,8 +1,10 @@
 #include "gateway/server/forwarding.h"
 
 #include <map>
+#include <set>
 
 #include "gtest/gtest.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::gateway::server {
 namespace {
@@ -61,6 +63,24 @@ TEST(ForwardingTest, IdsKeepValidClientValuesAndGenerateOthers) {
   ids = IdsFor(r);
   EXPECT_NE(ids.request_id, "bad\nid");
   EXPECT_EQ(ids.trace_id.size(), 32u);
+}
+
+TEST(ForwardingTest, GeneratedIdsAreDistinctV4Uuids) {
+  // Enough ids to cross the per-thread pool's refills several times.
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    CallIds ids = IdsFor(HttpRequest());
+    const std::string& u = ids.request_id;
+    ASSERT_EQ(u.size(), 36u);
+    EXPECT_EQ(u[8], '-');
+    EXPECT_EQ(u[13], '-');
+    EXPECT_EQ(u[14], '4');                                          // version 4
+    EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos);  // variant
+    EXPECT_TRUE(trace::IsValidRequestId(u));
+    EXPECT_TRUE(seen.insert(u).second);
+    EXPECT_TRUE(seen.insert(ids.trace_id).second);
+    EXPECT_TRUE(seen.insert(ids.span_id).second);
+  }
 }
 
 TEST(ForwardingTest, OnlyCredentialsIdsAndAllowListTravel) {

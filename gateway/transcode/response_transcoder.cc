@@ -1,10 +1,12 @@
 #include "gateway/transcode/response_transcoder.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/transcode/json_printer.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
@@ -40,6 +42,13 @@ absl::StatusOr<std::string> ToJson(const pb::Message& m,
                                    const ResponseOptions& options,
                                    pb::util::TypeResolver* resolver,
                                    bool emit_unpopulated) {
+  std::string out;
+  if (PrintJsonDirect(m,
+                      {.emit_unpopulated = emit_unpopulated,
+                       .proto_field_names = options.proto_field_names},
+                      &out)) {
+    return out;
+  }
   return WireJson(m.GetDescriptor()->full_name(), m.SerializeAsString(),
                   options, resolver, emit_unpopulated);
 }
@@ -141,6 +150,30 @@ absl::StatusOr<std::string> TranscodeWireResponse(
     absl::string_view type_name, const std::string& wire,
     const ResponseOptions& options, pb::util::TypeResolver* resolver) {
   return WireJson(type_name, wire, options, resolver, options.emit_unpopulated);
+}
+
+absl::StatusOr<std::string> TranscodeWireResponse(
+    const pb::Descriptor* type, pb::MessageFactory* factory,
+    const std::string& wire, const ResponseOptions& options,
+    pb::util::TypeResolver* resolver) {
+  const pb::Message* prototype = factory->GetPrototype(type);
+  if (prototype != nullptr) {
+    // The per-request arena takes the parsed message's fields in a few
+    // blocks and frees them at once.
+    pb::Arena arena;
+    pb::Message* message = prototype->New(&arena);
+    std::string out;
+    // Bytes that do not parse get protobuf's own verdict below.
+    if (message->ParseFromString(wire) &&
+        PrintJsonDirect(*message,
+                        {.emit_unpopulated = options.emit_unpopulated,
+                         .proto_field_names = options.proto_field_names},
+                        &out)) {
+      return out;
+    }
+  }
+  return WireJson(type->full_name(), wire, options, resolver,
+                  options.emit_unpopulated);
 }
 
 int HttpStatusFromGrpcCode(int code) {

@@ -35,6 +35,14 @@ absl::StatusOr<std::string> TranscodeWireResponse(
     const ResponseOptions& options,
     google::protobuf::util::TypeResolver* resolver);
 
+// The same from a parsed message of `type` (made by `factory`), printed by
+// PrintJsonDirect where it can: the edge's path for whole-message answers.
+absl::StatusOr<std::string> TranscodeWireResponse(
+    const google::protobuf::Descriptor* type,
+    google::protobuf::MessageFactory* factory, const std::string& wire,
+    const ResponseOptions& options,
+    google::protobuf::util::TypeResolver* resolver);
+
 // The grpc-gateway / Envoy mapping of gRPC status codes to HTTP statuses.
 int HttpStatusFromGrpcCode(int grpc_code);
 

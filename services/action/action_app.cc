@@ -3,7 +3,6 @@
 #include "infra/migrations/action/action_migrations.h"
 #include "services/action/suggestions.h"
 #include "services/runtime/status/status.h"
-#include "services/runtime/trace/trace.h"
 
 namespace fineprint::action {
 
@@ -27,26 +26,15 @@ absl::StatusOr<ActionDomain> Assemble(service::ServiceKit& kit,
       std::make_unique<jobs::JobQueue>(&kit.pool(), ReminderQueueOptions()));
   auto* handler =
       kit.Own(std::make_unique<ReminderHandler>(&kit.pool(), catalog));
-  if (options.workers.instance_id.empty()) {
-    options.workers.instance_id = trace::RandomHex(8);
-  }
   options.workers.metric_prefix = "fineprint_action_reminders";
-  jobs::WorkerPool* workers = domain.workers =
-      kit.Own(std::make_unique<jobs::WorkerPool>(domain.queue, handler,
-                                                 options.workers));
+  domain.workers = kit.AddJobWorkers("action reminder workers", domain.queue,
+                                     handler, options.workers);
   ReminderSchedulerOptions scheduler_options;
   scheduler_options.clock = options.config.clock;
   scheduler_options.poll = options.reminder_poll;
   ReminderScheduler* scheduler = domain.scheduler =
       kit.Own(std::make_unique<ReminderScheduler>(&kit.pool(), domain.queue,
                                                   scheduler_options));
-  kit.AddWorker(
-      "action reminder workers",
-      [workers] {
-        workers->Start();
-        return absl::OkStatus();
-      },
-      [workers] { workers->Stop(); });
   kit.AddWorker(
       "action reminder scheduler",
       [scheduler] {

@@ -3,7 +3,6 @@
 #include "infra/migrations/monitoring_migrations.h"
 #include "services/monitoring/domain_slots.h"
 #include "services/runtime/status/status.h"
-#include "services/runtime/trace/trace.h"
 
 namespace fineprint::monitoring {
 
@@ -35,22 +34,11 @@ absl::StatusOr<MonitoringDomain> Assemble(service::ServiceKit& kit,
       std::make_unique<jobs::JobQueue>(&kit.pool(), CheckQueueOptions()));
   auto* checker = kit.Own(
       std::make_unique<Checker>(&kit.pool(), domain.fetcher, options.config));
-  if (options.workers.instance_id.empty()) {
-    options.workers.instance_id = trace::RandomHex(8);
-  }
   options.workers.metric_prefix = "fineprint_monitoring_checks";
-  jobs::WorkerPool* workers = domain.workers =
-      kit.Own(std::make_unique<jobs::WorkerPool>(domain.queue, checker,
-                                                 options.workers));
+  domain.workers = kit.AddJobWorkers("monitoring checkers", domain.queue,
+                                     checker, options.workers);
   Scheduler* scheduler = domain.scheduler =
       kit.Own(std::make_unique<Scheduler>(&kit.pool(), options.scheduler));
-  kit.AddWorker(
-      "monitoring checkers",
-      [workers] {
-        workers->Start();
-        return absl::OkStatus();
-      },
-      [workers] { workers->Stop(); });
   kit.AddWorker(
       "monitoring scheduler",
       [scheduler] {

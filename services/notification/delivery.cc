@@ -29,47 +29,44 @@ struct Target {
   int round_attempts = 0;
 };
 
+// One statement on a pooled session, outside any transaction: a snapshot
+// of the delivery is all an attempt needs (the recording transaction checks
+// the delivery is still pending), and BEGIN/COMMIT would double the round
+// trips of every attempt.
 absl::StatusOr<std::optional<Target>> LoadTarget(db::Pool& pool,
                                                  absl::string_view org,
                                                  absl::string_view delivery) {
-  std::optional<Target> target;
-  FP_RETURN_IF_ERROR(
-      db::RunInTransaction(pool, {}, [&](db::Tx& tx) -> absl::Status {
-        target.reset();
-        FP_ASSIGN_OR_RETURN(
-            db::Result r,
-            tx.Execute(
-                "SELECT d.webhook_id, w.url, w.active, w.secret,"
-                "   CASE WHEN w.previous_secret_expires > now()"
-                "     THEN w.previous_secret ELSE '' END AS previous,"
-                "   d.event_id, d.event_type, d.body, d.status, d.attempts,"
-                "   d.round_attempts"
-                " FROM deliveries d JOIN webhooks w"
-                "   ON w.org_id = d.org_id AND w.id = d.webhook_id"
-                " WHERE d.org_id = $1 AND d.id = $2",
-                {org, delivery}));
-        if (r.empty()) return absl::OkStatus();
-        db::Row row = r[0];
-        Target t;
-        t.webhook_id = std::string(row.Value("webhook_id"));
-        t.url = std::string(row.Value("url"));
-        FP_ASSIGN_OR_RETURN(t.active, row.GetBool("active"));
-        t.secrets.push_back(std::string(row.Value("secret")));
-        if (!row.Value("previous").empty()) {
-          t.secrets.push_back(std::string(row.Value("previous")));
-        }
-        t.event_id = std::string(row.Value("event_id"));
-        t.event_type = std::string(row.Value("event_type"));
-        t.body = std::string(row.Value("body"));
-        t.status = std::string(row.Value("status"));
-        FP_ASSIGN_OR_RETURN(int64_t attempts, row.GetInt64("attempts"));
-        FP_ASSIGN_OR_RETURN(int64_t round, row.GetInt64("round_attempts"));
-        t.attempts = static_cast<int>(attempts);
-        t.round_attempts = static_cast<int>(round);
-        target = std::move(t);
-        return absl::OkStatus();
-      }));
-  return target;
+  FP_ASSIGN_OR_RETURN(db::PooledConnection conn, pool.Acquire());
+  FP_ASSIGN_OR_RETURN(
+      db::Result r,
+      conn->Execute("SELECT d.webhook_id, w.url, w.active, w.secret,"
+                    "   CASE WHEN w.previous_secret_expires > now()"
+                    "     THEN w.previous_secret ELSE '' END AS previous,"
+                    "   d.event_id, d.event_type, d.body, d.status, d.attempts,"
+                    "   d.round_attempts"
+                    " FROM deliveries d JOIN webhooks w"
+                    "   ON w.org_id = d.org_id AND w.id = d.webhook_id"
+                    " WHERE d.org_id = $1 AND d.id = $2",
+                    {org, delivery}));
+  if (r.empty()) return std::nullopt;
+  db::Row row = r[0];
+  Target t;
+  t.webhook_id = std::string(row.Value("webhook_id"));
+  t.url = std::string(row.Value("url"));
+  FP_ASSIGN_OR_RETURN(t.active, row.GetBool("active"));
+  t.secrets.push_back(std::string(row.Value("secret")));
+  if (!row.Value("previous").empty()) {
+    t.secrets.push_back(std::string(row.Value("previous")));
+  }
+  t.event_id = std::string(row.Value("event_id"));
+  t.event_type = std::string(row.Value("event_type"));
+  t.body = std::string(row.Value("body"));
+  t.status = std::string(row.Value("status"));
+  FP_ASSIGN_OR_RETURN(int64_t attempts, row.GetInt64("attempts"));
+  FP_ASSIGN_OR_RETURN(int64_t round, row.GetInt64("round_attempts"));
+  t.attempts = static_cast<int>(attempts);
+  t.round_attempts = static_cast<int>(round);
+  return t;
 }
 
 }  // namespace
@@ -160,8 +157,48 @@ absl::StatusOr<jobs::TxFn> AttemptRunner::Run(
   }
 
   return jobs::TxFn([=, this](db::Tx& tx) -> absl::Status {
+    const std::string webhook_name = WebhookName(org, target.webhook_id);
+    const std::string delivery_name =
+        DeliveryName(org, target.webhook_id, delivery);
+    if (succeeded) {
+      // One statement: the delivery settles (only if still pending: a
+      // redelivery may have settled or restarted it meanwhile), the attempt
+      // is logged, and the webhook's failing streak ends (only when set:
+      // every success would otherwise lock the webhook row and serialise
+      // the commits of all its attempts).
+      FP_ASSIGN_OR_RETURN(
+          db::Result settled,
+          tx.Execute(
+              "WITH d AS (UPDATE deliveries SET status = 'SUCCEEDED',"
+              "   attempts = $3, round_attempts = round_attempts + 1,"
+              "   last_http_status = $4, last_error = '',"
+              "   last_attempt_time = $5, next_attempt_time = NULL"
+              " WHERE org_id = $1 AND id = $2 AND status = 'PENDING'"
+              " RETURNING webhook_id),"
+              " a AS (INSERT INTO delivery_attempts (org_id, delivery_id,"
+              "   attempt, http_status, latency_ms, error, attempt_time)"
+              " SELECT $1, $2, $3, $4, $6, '', $5 FROM d"
+              " ON CONFLICT DO NOTHING),"
+              " w AS (UPDATE webhooks SET failing_since = NULL"
+              " WHERE org_id = $1 AND id IN (SELECT webhook_id FROM d)"
+              " AND failing_since IS NOT NULL)"
+              " SELECT count(*) FROM d",
+              {org, delivery, attempt, http_status, start,
+               absl::ToInt64Milliseconds(end - start)}));
+      FP_ASSIGN_OR_RETURN(int64_t changed, settled[0].GetInt64(0));
+      if (changed == 0) return absl::OkStatus();
+      nev1::WebhookDeliverySucceeded ok;
+      ok.set_delivery(delivery_name);
+      ok.set_webhook(webhook_name);
+      ok.set_organization(absl::StrCat("orgs/", org));
+      ok.set_event_id(target.event_id);
+      ok.set_event_type(target.event_type);
+      ok.set_http_status(http_status);
+      ok.set_attempts(attempt);
+      return outbox_.Append(tx, target.webhook_id, ok).status();
+    }
     // A redelivery may have settled or restarted the delivery meanwhile:
-    // record only if it is still at the attempt this job made.
+    // record only if it is still pending.
     FP_ASSIGN_OR_RETURN(
         db::Result current,
         tx.Execute("SELECT attempts FROM deliveries WHERE org_id = $1"
@@ -176,35 +213,6 @@ absl::StatusOr<jobs::TxFn> AttemptRunner::Run(
                    {org, delivery, attempt, http_status,
                     absl::ToInt64Milliseconds(end - start), error, start})
             .status());
-    const std::string webhook_name = WebhookName(org, target.webhook_id);
-    const std::string delivery_name =
-        DeliveryName(org, target.webhook_id, delivery);
-    if (succeeded) {
-      FP_RETURN_IF_ERROR(
-          tx.Execute("UPDATE deliveries SET status = 'SUCCEEDED',"
-                     " attempts = $3, round_attempts = round_attempts + 1,"
-                     " last_http_status = $4, last_error = '',"
-                     " last_attempt_time = $5, next_attempt_time = NULL"
-                     " WHERE org_id = $1 AND id = $2",
-                     {org, delivery, attempt, http_status, start})
-              .status());
-      // Only when set: every success would otherwise lock the webhook row
-      // and serialise the commits of all its attempts.
-      FP_RETURN_IF_ERROR(tx.Execute("UPDATE webhooks SET failing_since = NULL"
-                                    " WHERE org_id = $1 AND id = $2"
-                                    " AND failing_since IS NOT NULL",
-                                    {org, target.webhook_id})
-                             .status());
-      nev1::WebhookDeliverySucceeded ok;
-      ok.set_delivery(delivery_name);
-      ok.set_webhook(webhook_name);
-      ok.set_organization(absl::StrCat("orgs/", org));
-      ok.set_event_id(target.event_id);
-      ok.set_event_type(target.event_type);
-      ok.set_http_status(http_status);
-      ok.set_attempts(attempt);
-      return outbox_.Append(tx, target.webhook_id, ok).status();
-    }
     // Failure: how long has this webhook been failing?
     std::string disable_reason;
     if (gone) {

@@ -38,6 +38,17 @@ absl::StatusOr<std::string> OrgOf(const google::protobuf::Message& event) {
   return org.substr(5);
 }
 
+// Serialises parking a notice for an organisation with no known member and
+// releasing its parked notices when the first member arrives, until commit.
+absl::Status LockParkedNotices(db::Tx& tx, absl::string_view org) {
+  return tx
+      .Execute(
+          "SELECT pg_advisory_xact_lock(hashtext('notification.parked'),"
+          " hashtext($1))",
+          {std::string(org)})
+      .status();
+}
+
 absl::Status HandleUserRegistered(const idev1::UserRegistered& e,
                                   const ::fineprint::events::Event&,
                                   db::Tx& tx) {
@@ -154,8 +165,10 @@ absl::StatusOr<int> Fanout::Notify(
            SeverityRank(n.severity)}));
   std::vector<std::string> woken;
   woken.reserve(rows.num_rows());
+  std::vector<std::pair<std::string, std::string>> mailable;
   for (db::Row row : rows) {
     const std::string user(row.Value("user_id"));
+    if (email_ != nullptr) mailable.emplace_back(user, row.Value("id"));
     nev1::NotificationCreated created;
     created.set_user(UserName(n.org, user));
     created.set_notification(
@@ -167,6 +180,9 @@ absl::StatusOr<int> Fanout::Notify(
     created.set_link(n.link);
     FP_RETURN_IF_ERROR(outbox_.Append(tx, row.Value("id"), created).status());
     woken.push_back(absl::StrCat(n.org, "/", user));
+  }
+  if (email_ != nullptr) {
+    FP_RETURN_IF_ERROR(email_->Plan(tx, n.org, n.kind, n.severity, mailable));
   }
   StreamHub* hub = hub_;
   tx.AfterCommit([hub, woken = std::move(woken)] {
@@ -211,10 +227,14 @@ absl::Status Fanout::ParkIfNoMembers(
     db::Tx& tx, const Notice& n, const std::vector<std::string>& roles) const {
   // Every organisation has its owner from the start: none known means the
   // member projection lags behind this event, not that nobody is there.
+  // The first member may have committed since Notify looked (another
+  // replica consumes identity's events): under the lock, a member is
+  // either visible here or will find this parked notice.
+  FP_RETURN_IF_ERROR(LockParkedNotices(tx, n.org));
   FP_ASSIGN_OR_RETURN(
       db::Result known,
       tx.Execute("SELECT 1 FROM members WHERE org_id = $1 LIMIT 1", {n.org}));
-  if (!known.empty()) return absl::OkStatus();
+  if (!known.empty()) return Notify(tx, n, roles).status();
   return tx
       .Execute(
           "INSERT INTO parked_notices (org_id, event_id, kind, severity,"
@@ -228,6 +248,7 @@ absl::Status Fanout::ParkIfNoMembers(
 }
 
 absl::Status Fanout::ReleaseParked(db::Tx& tx, absl::string_view org) const {
+  FP_RETURN_IF_ERROR(LockParkedNotices(tx, org));
   FP_ASSIGN_OR_RETURN(
       db::Result parked,
       tx.Execute("SELECT event_id, kind, severity, title, body, link,"

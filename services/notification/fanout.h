@@ -21,6 +21,7 @@
 #include "events/consumer/event_router.h"
 #include "events/outbox/outbox_writer.h"
 #include "google/protobuf/message.h"
+#include "services/notification/email.h"
 #include "services/notification/model.h"
 #include "services/notification/stream_hub.h"
 #include "services/runtime/db/transaction.h"
@@ -54,6 +55,9 @@ class Fanout {
   Fanout(StreamHub* hub, const jobs::JobQueue* attempts)
       : hub_(hub), attempts_(attempts) {}
 
+  // Plans the emails of every notification written (null: no email).
+  void set_email(const EmailPlanner* email) { email_ = email; }
+
   // The rules and webhooks of `event` (any consumed domain event; its
   // `organization` field names the tenant).
   absl::Status OnEvent(const google::protobuf::Message& event,
@@ -85,6 +89,7 @@ class Fanout {
 
   StreamHub* const hub_;
   const jobs::JobQueue* const attempts_;
+  const EmailPlanner* email_ = nullptr;
   const ::fineprint::events::OutboxWriter outbox_{kService};
 };
 

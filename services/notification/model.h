@@ -44,6 +44,9 @@ struct NotificationConfig {
   absl::Duration stream_poll = absl::Seconds(1);
   size_t max_url_bytes = 2048;
   int max_event_types = 64;
+  // Signs the email unsubscribe links UnsubscribeEmail accepts (email.h).
+  // Never logged.
+  std::string unsubscribe_secret;
 };
 
 google::protobuf::Timestamp ToProto(absl::Time t);

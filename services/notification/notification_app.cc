@@ -3,9 +3,36 @@
 #include "infra/migrations/notification/notification_migrations.h"
 #include "services/notification/schedule.h"
 #include "services/runtime/status/status.h"
-#include "services/runtime/trace/trace.h"
 
 namespace fineprint::notification {
+
+namespace {
+
+// The email channel: its queue, the planner the fan-out calls, the workers
+// that send through SMTP.
+absl::Status AssembleEmail(service::ServiceKit& kit,
+                           NotificationDomainOptions& options,
+                           NotificationDomain& domain) {
+  if (options.email.unsubscribe_secret.empty()) {
+    return absl::InvalidArgumentError(
+        "email needs an unsubscribe secret (--email_unsubscribe_secret)");
+  }
+  FP_ASSIGN_OR_RETURN(std::unique_ptr<mail::SmtpSender> sender,
+                      mail::SmtpSender::Create(options.email.smtp));
+  domain.emails = kit.Own(std::make_unique<jobs::JobQueue>(
+      &kit.pool(), EmailQueueOptions(options.email.lease)));
+  const EmailPlanner* planner = kit.Own(std::make_unique<EmailPlanner>(
+      domain.emails, options.email.clock, options.email.max_attempts));
+  domain.fanout->set_email(planner);
+  auto* runner = kit.Own(std::make_unique<EmailRunner>(
+      &kit.pool(), std::move(sender), options.email));
+  options.email_workers.metric_prefix = "fineprint_notification_emails";
+  domain.email_workers =
+      kit.AddJobWorkers("emails", domain.emails, runner, options.email_workers);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 service::Declaration Declaration() {
   return {std::string(kService), {migrations::NotificationMigrations()}};
@@ -14,6 +41,8 @@ service::Declaration Declaration() {
 absl::StatusOr<NotificationDomain> Assemble(service::ServiceKit& kit,
                                             NotificationDomainOptions options) {
   NotificationDomain domain;
+  // The unsubscribe RPC verifies links whichever instance mailed them.
+  options.config.unsubscribe_secret = options.email.unsubscribe_secret;
   if (options.config.retry_schedule.empty()) {
     options.config.retry_schedule = DefaultRetrySchedule();
   }
@@ -35,6 +64,9 @@ absl::StatusOr<NotificationDomain> Assemble(service::ServiceKit& kit,
       std::make_unique<jobs::JobQueue>(&kit.pool(), AttemptQueueOptions()));
   domain.fanout =
       kit.Own(std::make_unique<Fanout>(domain.hub, domain.attempts));
+  if (!options.email.smtp.url.empty()) {
+    FP_RETURN_IF_ERROR(AssembleEmail(kit, options, domain));
+  }
   domain.service = kit.Own(std::make_unique<NotificationServiceImpl>(
       &kit.pool(), options.config,
       http::SsrfGuard(options.outbound_allow, options.resolver), domain.hub,
@@ -45,20 +77,9 @@ absl::StatusOr<NotificationDomain> Assemble(service::ServiceKit& kit,
 
   auto* runner = kit.Own(std::make_unique<AttemptRunner>(
       &kit.pool(), http, domain.fanout, options.config, options.jitter_unit));
-  if (options.workers.instance_id.empty()) {
-    options.workers.instance_id = trace::RandomHex(8);
-  }
   options.workers.metric_prefix = "fineprint_notification_webhook_attempts";
-  jobs::WorkerPool* workers = domain.workers =
-      kit.Own(std::make_unique<jobs::WorkerPool>(domain.attempts, runner,
-                                                 options.workers));
-  kit.AddWorker(
-      "webhook attempts",
-      [workers] {
-        workers->Start();
-        return absl::OkStatus();
-      },
-      [workers] { workers->Stop(); });
+  domain.workers = kit.AddJobWorkers("webhook attempts", domain.attempts,
+                                     runner, options.workers);
   return domain;
 }
 

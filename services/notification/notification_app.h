@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/notification/delivery.h"
+#include "services/notification/email.h"
 #include "services/notification/fanout.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/stream_hub.h"
@@ -32,6 +33,9 @@ struct NotificationDomainOptions {
   jobs::WorkerOptions workers;
   // Jitter draws (uniform [0, 1)); null: random.
   std::function<double()> jitter_unit;
+  // The email channel (off without email.smtp.url), its sending workers.
+  EmailConfig email;
+  jobs::WorkerOptions email_workers;
 };
 
 struct NotificationDomain {
@@ -40,6 +44,8 @@ struct NotificationDomain {
   Fanout* fanout = nullptr;
   jobs::JobQueue* attempts = nullptr;
   jobs::WorkerPool* workers = nullptr;
+  jobs::JobQueue* emails = nullptr;           // null without email
+  jobs::WorkerPool* email_workers = nullptr;  // null without email
 };
 
 absl::StatusOr<NotificationDomain> Assemble(service::ServiceKit& kit,

@@ -78,6 +78,11 @@ class NotificationServiceImpl final : public v1::NotificationService::Service {
                                  const v1::RedeliverDeliveryRequest*,
                                  v1::Delivery*) override;
 
+  // unsubscribe_handler.cc (public: the signed token is the credential)
+  grpc::Status UnsubscribeEmail(grpc::ServerContext*,
+                                const v1::UnsubscribeEmailRequest*,
+                                v1::UnsubscribeEmailResponse*) override;
+
  private:
   db::TxOptions TxOptionsForCall() const;
 
@@ -112,6 +117,8 @@ class NotificationServiceImpl final : public v1::NotificationService::Service {
                                 v1::ListDeliveriesResponse* resp);
   absl::Status DoRedeliver(const v1::RedeliverDeliveryRequest& req,
                            v1::Delivery* resp);
+  absl::Status DoUnsubscribe(const v1::UnsubscribeEmailRequest& req,
+                             v1::UnsubscribeEmailResponse* resp);
 
   // Violations of the webhook fields named in `fields` (all when empty).
   void ValidateWebhook(const v1::Webhook& webhook,

@@ -11,10 +11,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -32,6 +35,7 @@ using kafka_internal::EnvironmentWith;
 using kafka_internal::FindKafkaLibs;
 using kafka_internal::FindKafkaScripts;
 using kafka_internal::LastLines;
+using kafka_internal::PickFreePort;
 using kafka_internal::ProcessAlive;
 using kafka_internal::ReadFile;
 using kafka_internal::RunCommand;
@@ -45,7 +49,7 @@ absl::Status ErrnoStatus(absl::string_view what) {
 }  // namespace
 
 KafkaBroker::KafkaBroker(KafkaBrokerOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)), port_(options_.port) {}
 
 KafkaBroker::~KafkaBroker() {
   if (running() && !Stop().ok()) Kill().IgnoreError();
@@ -100,6 +104,14 @@ absl::StatusOr<std::string> KafkaBroker::RunScript(
   };
   if (!options_.heap_opts.empty()) env["KAFKA_HEAP_OPTS"] = options_.heap_opts;
   if (options_.ssl_listener) env["KAFKA_SSL_PORT"] = "0";
+  if (options_.node_id > 0) {
+    env["KAFKA_NODE_ID"] = absl::StrCat(options_.node_id);
+    env["KAFKA_QUORUM_VOTERS"] = options_.quorum_voters;
+    env["KAFKA_CLUSTER_ID"] = options_.cluster_id;
+  }
+  if (options_.controller_port > 0) {
+    env["KAFKA_CONTROLLER_PORT"] = absl::StrCat(options_.controller_port);
+  }
   if (std::getenv("PATH") == nullptr) env["PATH"] = "/bin:/usr/bin";
   absl::StatusOr<std::string> out =
       RunCommand(argv, EnvironmentWith(env), dir_ + "/scripts.log", timeout);
@@ -199,6 +211,94 @@ absl::Status KafkaBroker::Kill() {
 std::string KafkaBroker::LogTail(int lines) const {
   if (dir_.empty()) return "";
   return LastLines(ReadFile(dir_ + "/kafka.log"), lines);
+}
+
+KafkaCluster::KafkaCluster(KafkaClusterOptions options) {
+  std::vector<std::string> properties = {
+      absl::StrCat("default.replication.factor=", options.brokers),
+      absl::StrCat("min.insync.replicas=", std::max(1, options.brokers - 1)),
+      absl::StrCat("offsets.topic.replication.factor=", options.brokers),
+      absl::StrCat("transaction.state.log.replication.factor=",
+                   options.brokers),
+      absl::StrCat("transaction.state.log.min.isr=",
+                   std::max(1, options.brokers - 1)),
+  };
+  properties.insert(properties.end(), options.broker.extra_properties.begin(),
+                    options.broker.extra_properties.end());
+  options.broker.extra_properties = std::move(properties);
+  for (int i = 0; i < options.brokers; ++i) {
+    brokers_.push_back(std::make_unique<KafkaBroker>(options.broker));
+  }
+}
+
+KafkaCluster::~KafkaCluster() {
+  std::vector<std::thread> threads;
+  for (std::unique_ptr<KafkaBroker>& broker : brokers_) {
+    KafkaBroker* b = broker.get();
+    threads.emplace_back([b] {
+      if (b->options_.keep_dir && b->Stop().ok()) return;
+      b->Kill().IgnoreError();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+absl::StatusOr<std::string> KafkaCluster::Start() {
+  if (brokers_.empty()) return absl::InvalidArgumentError("no brokers");
+  if (!bootstrap_.empty()) {
+    return absl::FailedPreconditionError("cluster already started");
+  }
+  // Ports, voters and the cluster id must be known to every node before
+  // any starts.
+  std::vector<int> ports, controller_ports;
+  std::vector<std::string> voters;
+  for (size_t i = 0; i < brokers_.size(); ++i) {
+    absl::StatusOr<int> port = PickFreePort();
+    if (!port.ok()) return port.status();
+    absl::StatusOr<int> controller = PickFreePort();
+    if (!controller.ok()) return controller.status();
+    ports.push_back(*port);
+    controller_ports.push_back(*controller);
+    voters.push_back(absl::StrCat(i + 1, "@127.0.0.1:", *controller));
+  }
+  // Kafka's Uuid: 16 random bytes, base64url without padding; not
+  // starting with '-', which the storage tool would read as a flag.
+  std::string cluster_id;
+  std::random_device random;
+  do {
+    std::string bytes(16, '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    cluster_id = absl::WebSafeBase64Escape(bytes);
+  } while (cluster_id.front() == '-');
+  // Directories and watchdogs one after another (Prepare forks).
+  for (size_t i = 0; i < brokers_.size(); ++i) {
+    KafkaBroker& b = *brokers_[i];
+    KafkaBrokerOptions& o = b.options_;
+    o.node_id = static_cast<int>(i) + 1;
+    o.controller_port = controller_ports[i];
+    o.quorum_voters = absl::StrJoin(voters, ",");
+    o.cluster_id = cluster_id;
+    b.port_ = ports[i];
+    if (absl::Status s = b.Prepare(); !s.ok()) return s;
+  }
+  std::vector<absl::Status> results(brokers_.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < brokers_.size(); ++i) {
+    threads.emplace_back(
+        [this, i, &results] { results[i] = brokers_[i]->Start().status(); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) {
+      return absl::Status(
+          results[i].code(),
+          absl::StrCat("kafka node ", i + 1, ": ", results[i].message()));
+    }
+  }
+  std::vector<std::string> addresses;
+  for (const auto& b : brokers_) addresses.push_back(b->bootstrap_servers());
+  bootstrap_ = absl::StrJoin(addresses, ",");
+  return bootstrap_;
 }
 
 namespace {

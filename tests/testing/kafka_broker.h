@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,16 @@ struct KafkaBrokerOptions {
   // Also an SSL listener (start.sh's KAFKA_SSL_PORT); its keystore and
   // truststore go in extra_properties. Its address: ssl_bootstrap_servers().
   bool ssl_listener = false;
+
+  // Cluster membership (set by KafkaCluster): node.id, the controller
+  // listener's port, controller.quorum.voters and the cluster id; 0/empty:
+  // a cluster of this node alone. `port`: the listener's port on the first
+  // Start (0: a free one).
+  int node_id = 0;
+  int port = 0;
+  int controller_port = 0;
+  std::string quorum_voters;
+  std::string cluster_id;
 };
 
 class KafkaBroker {
@@ -96,7 +107,7 @@ class KafkaBroker {
                                         const std::vector<std::string>& args,
                                         absl::Duration timeout);
 
-  const KafkaBrokerOptions options_;
+  KafkaBrokerOptions options_;  // membership filled in by KafkaCluster
   std::string scripts_dir_;
   std::string kafka_libs_;
   std::string dir_;
@@ -106,6 +117,47 @@ class KafkaBroker {
   int watchdog_fd_ = -1;
   pid_t watchdog_pid_ = -1;
   absl::Duration last_start_duration_;
+
+  friend class KafkaCluster;
+};
+
+// Several brokers forming one KRaft cluster, each a combined broker and
+// controller, for replication and broker-failure tests:
+//
+//   KafkaCluster cluster;  // 3 nodes, replication factor 3, min ISR 2
+//   absl::StatusOr<std::string> bootstrap = cluster.Start();
+//   ... cluster.broker(1).Kill(); ... cluster.broker(1).Start() ...
+//
+// A killed broker restarts with broker(i).Start() on its directory and port.
+struct KafkaClusterOptions {
+  int brokers = 3;
+  // Every broker's options; the cluster's own properties (replication
+  // factor = brokers, min.insync.replicas = brokers - 1, the internal
+  // topics alike) come first, so extra_properties here win.
+  KafkaBrokerOptions broker;
+};
+
+class KafkaCluster {
+ public:
+  explicit KafkaCluster(KafkaClusterOptions options = {});
+  // SIGKILLs every broker at once (a clean stop of the last nodes waits for
+  // a quorum that is leaving), or stops them cleanly with keep_dir.
+  ~KafkaCluster();
+  KafkaCluster(const KafkaCluster&) = delete;
+  KafkaCluster& operator=(const KafkaCluster&) = delete;
+
+  // Starts every broker concurrently (a node is ready only once a quorum
+  // of controllers is up) and returns the bootstrap list of all of them.
+  absl::StatusOr<std::string> Start();
+
+  int size() const { return static_cast<int>(brokers_.size()); }
+  KafkaBroker& broker(int i) { return *brokers_.at(i); }
+  // "127.0.0.1:<p1>,127.0.0.1:<p2>,..." (valid after Start).
+  const std::string& bootstrap_servers() const { return bootstrap_; }
+
+ private:
+  std::vector<std::unique_ptr<KafkaBroker>> brokers_;
+  std::string bootstrap_;
 };
 
 // One broker per test binary, started on first use (thread-safe) and stopped

@@ -225,6 +225,60 @@ TEST(KafkaBrokerDeathTest, WatchdogKillsTheBrokerOfACrashedProcess) {
   std::filesystem::remove_all(dir, ignored);  // the child could not
 }
 
+TEST(KafkaClusterTest, ThreeNodesKeepAcknowledgedRecordsThroughABrokerKill) {
+  KafkaCluster cluster;
+  absl::Time t0 = absl::Now();
+  absl::StatusOr<std::string> bootstrap = cluster.Start();
+  ASSERT_TRUE(bootstrap.ok()) << bootstrap.status();
+  std::printf("cluster start: %s\n",
+              absl::FormatDuration(absl::Now() - t0).c_str());
+  ASSERT_EQ(cluster.size(), 3);
+  for (int i = 0; i < cluster.size(); ++i) {
+    EXPECT_TRUE(cluster.broker(i).running());
+    EXPECT_THAT(*bootstrap, HasSubstr(cluster.broker(i).bootstrap_servers()));
+  }
+  absl::StatusOr<std::vector<events::TopicSpec>> topics =
+      events::LoadDeclaredTopics();
+  ASSERT_TRUE(topics.ok()) << topics.status();
+  // Replication factor -1: the cluster's default (3).
+  t0 = absl::Now();
+  absl::Status ensured = events::EnsureTopics(*bootstrap, *topics, kTimeout);
+  ASSERT_TRUE(ensured.ok()) << ensured;
+  std::printf("EnsureTopics: %s\n",
+              absl::FormatDuration(absl::Now() - t0).c_str());
+  const std::string topic = "fineprint.analysis.job.v1";
+  const std::vector<KafkaRecord> before = Records("before", 60);
+  t0 = absl::Now();
+  ASSERT_TRUE(ProduceRecords(*bootstrap, topic, before).ok());
+  std::printf("produce: %s\n", absl::FormatDuration(absl::Now() - t0).c_str());
+
+  // Two of three replicas stay in sync: acks=all still succeeds
+  // (min.insync.replicas=2), whichever node led the partitions.
+  ASSERT_TRUE(cluster.broker(1).Kill().ok());
+  const std::vector<KafkaRecord> during = Records("during", 60);
+  t0 = absl::Now();
+  absl::Status produced = ProduceRecords(*bootstrap, topic, during);
+  ASSERT_TRUE(produced.ok()) << produced;
+  std::printf("produce with a node down: %s\n",
+              absl::FormatDuration(absl::Now() - t0).c_str());
+  absl::StatusOr<std::string> restarted = cluster.broker(1).Start();
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  std::printf(
+      "node 2 start after SIGKILL: %s\n",
+      absl::FormatDuration(cluster.broker(1).last_start_duration()).c_str());
+
+  t0 = absl::Now();
+  auto consumer = TestConsumer::Create(*bootstrap, "cluster-group", {topic});
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  auto got = (*consumer)->Consume(before.size() + during.size(), kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  std::printf("consume all: %s\n",
+              absl::FormatDuration(absl::Now() - t0).c_str());
+  std::vector<KafkaRecord> all = before;
+  all.insert(all.end(), during.begin(), during.end());
+  EXPECT_EQ(KeyValues(*got), KeyValues(all));
+}
+
 TEST(KafkaBrokerTest, MissingJarsFailWithInstructions) {
   KafkaBrokerOptions options;
   options.kafka_libs = absl::StrCat(std::getenv("TEST_TMPDIR") != nullptr

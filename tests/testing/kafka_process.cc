@@ -1,6 +1,8 @@
 #include "tests/testing/kafka_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -156,6 +158,23 @@ absl::StatusOr<std::string> FindKafkaLibs(const std::string& configured) {
       "--test_env=FINEPRINT_CACHE "
       "if the cache is not under ~/.cache/fineprint. Looked in: ",
       absl::StrJoin(candidates, ", ")));
+}
+
+absl::StatusOr<int> PickFreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoStatus("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    absl::Status s = ErrnoStatus("bind 127.0.0.1:0");
+    close(fd);
+    return s;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 std::string BaseTempDir() {

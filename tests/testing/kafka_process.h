@@ -29,6 +29,9 @@ absl::StatusOr<std::string> FindKafkaScripts(const std::string& configured);
 // entry (Bazel clears HOME in tests). <v> is $KAFKA_VERSION or 3.9.2.
 absl::StatusOr<std::string> FindKafkaLibs(const std::string& configured);
 
+// A TCP port on 127.0.0.1 that was free a moment ago.
+absl::StatusOr<int> PickFreePort();
+
 // $TEST_TMPDIR, else $TMPDIR, else /tmp.
 std::string BaseTempDir();
 

@@ -99,6 +99,9 @@ TEST_F(InboxTest, RulesRenderTextForTheirRoles) {
   failed.set_error("timeout");
   failed.set_consecutive_failures(3);
   const std::string failed_id = Publish(failed, "monitoring");
+  // Two topics are consumed independently: wait, so "newest first" below
+  // has one order.
+  ASSERT_TRUE(WaitUntil([&] { return CountFor(owner, failed_id) == 1; }));
   identity::events::v1::ApiKeyCreated key;
   key.set_organization(owner.org.name());
   key.set_api_key(absl::StrCat(owner.org.name(), "/apiKeys/k1"));

@@ -78,8 +78,8 @@ void NotificationTest::WaitForMember(const Account& a) {
       << a.user.name();
 }
 
-Account NotificationTest::SignUp() {
-  Account a = fineprint::testing::SignUpOwner(*identity_stub_, "notified");
+Account NotificationTest::SignUp(absl::string_view tag) {
+  Account a = fineprint::testing::SignUpOwner(*identity_stub_, tag);
   WaitForMember(a);
   return a;
 }

@@ -45,7 +45,7 @@ class NotificationTest : public ::testing::Test {
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token,
                                                   int seconds = 10);
   // A fresh organisation with its OWNER, once notification knows it.
-  static Account SignUp();
+  static Account SignUp(absl::string_view tag = "notified");
   // A member of `owner`'s organisation, once notification knows it.
   static Account Add(const Account& owner, idv1::Role role);
 

@@ -3,13 +3,17 @@ Standard Webhooks reference library (PyPI `standardwebhooks`), not with
 Fineprint's code.
 
 Prints its port on the first line of stdout, then serves on 127.0.0.1:
-  POST /_config  {"secrets": [...], "plans": {"/path": [[status, {hdrs}], ...]}}
+  POST /_config  {"secrets": [...], "plans": {"/path": [[status, {hdrs}], ...]},
+                  "hold_ms": n}
                  replaces the secrets; each path answers its plan's responses
-                 in order, then 200.
+                 in order, then 200; each delivery is held n ms (default 0)
+                 before it is answered, so overlapping attempts show.
   GET  /_log     every delivery received, in order:
                  {"path", "webhook_id", "timestamp", "received_at",
                   "verified": [secret indexes whose signature verified],
-                  "signatures": n, "status", "type", "body"}
+                  "signatures": n, "status", "type", "body",
+                  "overlapped": another delivery with this webhook-id was
+                  being held when this one arrived}
 Anything else is a delivery.
 """
 
@@ -22,7 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 LOCK = threading.Lock()
-STATE = {"secrets": [], "plans": {}, "log": []}
+STATE = {"secrets": [], "plans": {}, "log": [], "hold_ms": 0}
+IN_FLIGHT = {}  # webhook-id -> deliveries being held
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -57,13 +62,22 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["plans"] = {
                     k: list(v) for k, v in config.get("plans", {}).items()
                 }
+                STATE["hold_ms"] = config.get("hold_ms", 0)
             self._send(200)
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
+        webhook_id = headers.get("webhook-id", "")
         with LOCK:
             secrets = list(STATE["secrets"])
             plan = STATE["plans"].get(self.path, [])
             status, extra = plan.pop(0) if plan else (200, {})
+            hold = STATE["hold_ms"] / 1000.0
+            overlapped = IN_FLIGHT.get(webhook_id, 0) > 0
+            IN_FLIGHT[webhook_id] = IN_FLIGHT.get(webhook_id, 0) + 1
+        if hold:
+            time.sleep(hold)
+        with LOCK:
+            IN_FLIGHT[webhook_id] -= 1
         verified = []
         for i, secret in enumerate(secrets):
             try:
@@ -77,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
             event_type = ""
         entry = {
             "path": self.path,
-            "webhook_id": headers.get("webhook-id", ""),
+            "webhook_id": webhook_id,
             "timestamp": headers.get("webhook-timestamp", ""),
             "received_at": time.time(),
             "verified": verified,
@@ -85,6 +99,7 @@ class Handler(BaseHTTPRequestHandler):
             "status": status,
             "type": event_type,
             "body": body.decode("utf-8", "replace"),
+            "overlapped": overlapped,
         }
         with LOCK:
             STATE["log"].append(entry)

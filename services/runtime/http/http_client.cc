@@ -7,7 +7,6 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/base/call_once.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -15,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "services/runtime/http/curl_global.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::http {
@@ -62,18 +63,6 @@ constexpr absl::string_view kReasonTooLarge = "RESPONSE_TOO_LARGE";
 constexpr absl::string_view kReasonTooManyRedirects = "TOO_MANY_REDIRECTS";
 constexpr absl::string_view kReasonBadUrl = "BAD_URL";
 
-absl::Status InitCurlOnce() {
-  // curl_global_init is not thread-safe and must run once per process.
-  static absl::once_flag once;
-  static CURLcode result = CURLE_OK;
-  absl::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (result != CURLE_OK) {
-    return absl::InternalError(
-        absl::StrCat("curl_global_init: ", curl_easy_strerror(result)));
-  }
-  return absl::OkStatus();
-}
-
 struct CurlDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
   void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
@@ -82,6 +71,44 @@ struct CurlDeleter {
 using EasyHandle = std::unique_ptr<CURL, CurlDeleter>;
 using UrlHandle = std::unique_ptr<CURLU, CurlDeleter>;
 using StringList = std::unique_ptr<curl_slist, CurlDeleter>;
+
+}  // namespace
+
+// Bounded: beyond kMaxIdle idle handles (more threads than usual sending at
+// once) a handle is closed instead of kept.
+class CurlHandleCache {
+ public:
+  ~CurlHandleCache() {
+    for (CURL* handle : idle_) curl_easy_cleanup(handle);
+  }
+
+  EasyHandle Take() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!idle_.empty()) {
+        CURL* handle = idle_.back();
+        idle_.pop_back();
+        return EasyHandle(handle);
+      }
+    }
+    return EasyHandle(curl_easy_init());
+  }
+
+  // Options go back to their defaults; the handle's connections (and DNS
+  // entries, which the next hop's CURLOPT_RESOLVE replaces) stay.
+  void Return(EasyHandle handle) {
+    curl_easy_reset(handle.get());
+    absl::MutexLock lock(&mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(handle.release());
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 64;
+  absl::Mutex mu_;
+  std::vector<CURL*> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
 
 absl::Status BadUrl(absl::string_view why) {
   return status::WithReason(
@@ -316,8 +343,9 @@ struct HopResult {
 };
 
 absl::StatusOr<HopResult> PerformHop(
-    const ClientOptions& options, const SsrfGuard& guard, const Url& url,
-    Method method, const std::string& body,
+    const ClientOptions& options, const SsrfGuard& guard,
+    CurlHandleCache& handles, const Url& url, Method method,
+    const std::string& body,
     const std::vector<std::pair<std::string, std::string>>& headers,
     absl::Time deadline) {
   if (absl::Now() >= deadline) {
@@ -338,7 +366,7 @@ absl::StatusOr<HopResult> PerformHop(
   }
   transfer.approved = *std::move(approved);
 
-  EasyHandle easy(curl_easy_init());
+  EasyHandle easy = handles.Take();
   if (easy == nullptr) return absl::ResourceExhaustedError("curl_easy_init");
   CURL* h = easy.get();
 
@@ -460,13 +488,19 @@ absl::StatusOr<HopResult> PerformHop(
   result.status = static_cast<int>(status);
   result.headers = std::move(transfer.headers);
   result.body = std::move(transfer.body);
+  // Only a clean transfer's handle (and connection) is kept.
+  handles.Return(std::move(easy));
   return result;
 }
 
 }  // namespace
 
 HttpClient::HttpClient(ClientOptions options)
-    : options_(std::move(options)), guard_(options_.allow, options_.resolver) {}
+    : options_(std::move(options)),
+      guard_(options_.allow, options_.resolver),
+      handles_(std::make_unique<CurlHandleCache>()) {}
+
+HttpClient::~HttpClient() = default;
 
 absl::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(
     ClientOptions options) {
@@ -500,8 +534,9 @@ absl::StatusOr<Response> HttpClient::Send(const Request& request) const {
 
   Response response;
   for (int redirects = 0;; ++redirects) {
-    FP_ASSIGN_OR_RETURN(HopResult hop, PerformHop(options_, guard_, url, method,
-                                                  body, headers, deadline));
+    FP_ASSIGN_OR_RETURN(HopResult hop,
+                        PerformHop(options_, guard_, *handles_, url, method,
+                                   body, headers, deadline));
     response.hops.push_back(Hop{url.text(), method, hop.status});
     std::optional<std::string> location;
     for (const auto& [name, value] : hop.headers) {

@@ -96,8 +96,14 @@ struct ClientOptions {
   Resolver resolver;
 };
 
+// Idle libcurl handles of one HttpClient, with their open connections.
+class CurlHandleCache;
+
 // Thread-safe: immutable after Create, and each Send uses its own libcurl
-// handles, so one client can serve every thread of a process.
+// handles, so one client can serve every thread of a process. Connections
+// are kept alive between requests (handles go back to a per-client cache
+// after a successful transfer); a kept connection was checked by this
+// client's guard when it was opened, to an address the guard approved.
 class HttpClient {
  public:
   // INVALID_ARGUMENT for unusable options.
@@ -106,6 +112,7 @@ class HttpClient {
 
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
+  ~HttpClient();
 
   // Sends `request`, following redirects by hand. Any HTTP status is a
   // successful result; errors are
@@ -129,6 +136,7 @@ class HttpClient {
 
   ClientOptions options_;
   SsrfGuard guard_;
+  std::unique_ptr<CurlHandleCache> handles_;
 };
 
 }  // namespace fineprint::http

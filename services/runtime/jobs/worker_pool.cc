@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/runtime/log/log.h"
+#include "services/runtime/trace/trace.h"
 
 namespace fineprint::jobs {
 
@@ -20,9 +21,18 @@ bool JobContext::ShouldStop() const {
   return lost_.load() || crashed_.load() || pool_->stopping();
 }
 
+namespace {
+
+WorkerOptions WithInstanceId(WorkerOptions options) {
+  if (options.instance_id.empty()) options.instance_id = trace::RandomHex(8);
+  return options;
+}
+
+}  // namespace
+
 WorkerPool::WorkerPool(JobQueue* queue, WorkerOptions options)
     : queue_(queue),
-      options_(std::move(options)),
+      options_(WithInstanceId(std::move(options))),
       registry_(options_.metrics ? *options_.metrics
                                  : metrics::Registry::Default()),
       queue_wait_(registry_.GetHistogram(

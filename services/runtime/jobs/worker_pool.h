@@ -90,7 +90,8 @@ class JobHandler {
 
 struct WorkerOptions {
   int workers = 2;
-  std::string instance_id;  // lease owner prefix; unique per process
+  // Lease owner prefix, unique per process; default: random.
+  std::string instance_id;
   absl::Duration heartbeat_interval = absl::Milliseconds(200);
   // Sleep when the queue is empty.
   absl::Duration idle_poll = absl::Milliseconds(50);
