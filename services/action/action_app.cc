@@ -2,6 +2,7 @@
 
 #include "infra/migrations/action/action_migrations.h"
 #include "services/action/suggestions.h"
+#include "services/runtime/service/job_workers.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::action {
@@ -27,8 +28,8 @@ absl::StatusOr<ActionDomain> Assemble(service::ServiceKit& kit,
   auto* handler =
       kit.Own(std::make_unique<ReminderHandler>(&kit.pool(), catalog));
   options.workers.metric_prefix = "fineprint_action_reminders";
-  domain.workers = kit.AddJobWorkers("action reminder workers", domain.queue,
-                                     handler, options.workers);
+  domain.workers = service::AddJobWorkers(
+      kit, "action reminder workers", domain.queue, handler, options.workers);
   ReminderSchedulerOptions scheduler_options;
   scheduler_options.clock = options.config.clock;
   scheduler_options.poll = options.reminder_poll;

@@ -2,6 +2,7 @@
 
 #include "infra/migrations/monitoring_migrations.h"
 #include "services/monitoring/domain_slots.h"
+#include "services/runtime/service/job_workers.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::monitoring {
@@ -35,8 +36,8 @@ absl::StatusOr<MonitoringDomain> Assemble(service::ServiceKit& kit,
   auto* checker = kit.Own(
       std::make_unique<Checker>(&kit.pool(), domain.fetcher, options.config));
   options.workers.metric_prefix = "fineprint_monitoring_checks";
-  domain.workers = kit.AddJobWorkers("monitoring checkers", domain.queue,
-                                     checker, options.workers);
+  domain.workers = service::AddJobWorkers(
+      kit, "monitoring checkers", domain.queue, checker, options.workers);
   Scheduler* scheduler = domain.scheduler =
       kit.Own(std::make_unique<Scheduler>(&kit.pool(), options.scheduler));
   kit.AddWorker(

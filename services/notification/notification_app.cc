@@ -2,6 +2,7 @@
 
 #include "infra/migrations/notification/notification_migrations.h"
 #include "services/notification/schedule.h"
+#include "services/runtime/service/job_workers.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::notification {
@@ -27,8 +28,8 @@ absl::Status AssembleEmail(service::ServiceKit& kit,
   auto* runner = kit.Own(std::make_unique<EmailRunner>(
       &kit.pool(), std::move(sender), options.email));
   options.email_workers.metric_prefix = "fineprint_notification_emails";
-  domain.email_workers =
-      kit.AddJobWorkers("emails", domain.emails, runner, options.email_workers);
+  domain.email_workers = service::AddJobWorkers(kit, "emails", domain.emails,
+                                                runner, options.email_workers);
   return absl::OkStatus();
 }
 
@@ -78,8 +79,8 @@ absl::StatusOr<NotificationDomain> Assemble(service::ServiceKit& kit,
   auto* runner = kit.Own(std::make_unique<AttemptRunner>(
       &kit.pool(), http, domain.fanout, options.config, options.jitter_unit));
   options.workers.metric_prefix = "fineprint_notification_webhook_attempts";
-  domain.workers = kit.AddJobWorkers("webhook attempts", domain.attempts,
-                                     runner, options.workers);
+  domain.workers = service::AddJobWorkers(
+      kit, "webhook attempts", domain.attempts, runner, options.workers);
   return domain;
 }
 

@@ -40,7 +40,6 @@
 #include "services/runtime/auth/revocations.h"
 #include "services/runtime/db/migration.h"
 #include "services/runtime/db/pool.h"
-#include "services/runtime/jobs/worker_pool.h"
 #include "services/runtime/server/service_host.h"
 
 namespace fineprint::service {
@@ -125,23 +124,6 @@ class ServiceKit {
   // after the server, `stop` in Shutdown() once RPCs drained, newest first.
   void AddWorker(std::string name, std::function<absl::Status()> start,
                  std::function<void()> stop);
-
-  // Workers of a job queue (`args` are jobs::WorkerPool's), started with the
-  // other workers and stopped at shutdown (running jobs are abandoned to
-  // their leases); returns them.
-  template <typename... Args>
-  jobs::WorkerPool* AddJobWorkers(std::string name, Args&&... args) {
-    jobs::WorkerPool* pool =
-        Own(std::make_unique<jobs::WorkerPool>(std::forward<Args>(args)...));
-    AddWorker(
-        std::move(name),
-        [pool] {
-          pool->Start();
-          return absl::OkStatus();
-        },
-        [pool] { pool->Stop(); });
-    return pool;
-  }
 
   // Runs on SIGHUP (e.g. re-reading configuration), on the main thread.
   void OnReload(std::function<void()> reload) {
