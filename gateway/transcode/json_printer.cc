@@ -235,14 +235,7 @@ class Printer {
         return Enum(f, r->GetEnumValue(m, f));
       case FD::CPPTYPE_STRING: {
         std::string scratch;
-        const std::string& v = r->GetStringReference(m, f, &scratch);
-        if (f->type() == FD::TYPE_BYTES) {
-          out_->push_back('"');
-          out_->append(absl::Base64Escape(v));
-          out_->push_back('"');
-          return true;
-        }
-        return AppendString(v, out_);
+        return String(f, r->GetStringReference(m, f, &scratch));
       }
       case FD::CPPTYPE_MESSAGE:
         return Message(r->GetMessage(m, f));
@@ -282,19 +275,21 @@ class Printer {
         return Enum(f, r->GetRepeatedEnumValue(m, f, i));
       case FD::CPPTYPE_STRING: {
         std::string scratch;
-        const std::string& v = r->GetRepeatedStringReference(m, f, i, &scratch);
-        if (f->type() == FD::TYPE_BYTES) {
-          out_->push_back('"');
-          out_->append(absl::Base64Escape(v));
-          out_->push_back('"');
-          return true;
-        }
-        return AppendString(v, out_);
+        return String(f, r->GetRepeatedStringReference(m, f, i, &scratch));
       }
       case FD::CPPTYPE_MESSAGE:
         return Message(r->GetRepeatedMessage(m, f, i));
     }
     return false;
+  }
+
+  // A string or bytes field's value (bytes as base64).
+  bool String(const FD* f, const std::string& v) {
+    if (f->type() != FD::TYPE_BYTES) return AppendString(v, out_);
+    out_->push_back('"');
+    out_->append(absl::Base64Escape(v));
+    out_->push_back('"');
+    return true;
   }
 
   bool Enum(const FD* f, int number) {
