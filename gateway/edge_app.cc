@@ -106,7 +106,8 @@ absl::StatusOr<EdgeDomain> Assemble(service::ServiceKit& kit,
   domain.config = kit.Own(std::make_unique<server::ConfigHolder>(config));
   FP_ASSIGN_OR_RETURN(
       std::unique_ptr<server::ChannelBackends> channels,
-      server::ChannelBackends::Create(targets, kit.options().host.tls));
+      server::ChannelBackends::Create(targets, kit.options().host.tls,
+                                      options.backend_http2));
   auto* backends = kit.Own(std::move(channels));
   for (const auto& [service, target] : targets) {
     kit.AddReadinessCheck(service, [backends, service = service] {

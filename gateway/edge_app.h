@@ -29,6 +29,8 @@ struct EdgeDomainOptions {
   std::string descriptor_set;
   // "<full service name>=<host:port>" per backend.
   std::vector<std::string> backends;
+  // Unary calls over the edge's HTTP/2 client (plaintext backends only).
+  bool backend_http2 = true;
   api::ApiConfigOptions api;
   server::EdgeOptions edge;
   server::HttpServerOptions http;

@@ -20,6 +20,10 @@ ABSL_FLAG(
 ABSL_FLAG(std::vector<std::string>, backend, {},
           "service=target pairs, e.g. fineprint.identity.v1.IdentityService="
           "127.0.0.1:50051; repeatable and/or comma separated.");
+ABSL_FLAG(bool, backend_http2, true,
+          "Unary calls to plaintext backends over the edge's own HTTP/2 "
+          "client on its I/O threads; false: over gRPC's channel (streams "
+          "and TLS backends always are).");
 ABSL_FLAG(absl::Duration, default_timeout, absl::Seconds(30),
           "Backend deadline when the request sets none.");
 ABSL_FLAG(absl::Duration, max_timeout, absl::Minutes(5),
@@ -102,6 +106,7 @@ EdgeDomainOptions EdgeDomainOptionsFromFlags() {
   EdgeDomainOptions o;
   o.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
   o.backends = absl::GetFlag(FLAGS_backend);
+  o.backend_http2 = absl::GetFlag(FLAGS_backend_http2);
   o.api.routes.ignore_trailing_slash =
       absl::GetFlag(FLAGS_ignore_trailing_slash);
   o.edge.request.allow_unknown_query_params =

@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librdkafka-dev libpq-dev libsodium-dev libssl-dev
   libre2-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev zlib1g-dev libbrotli-dev
+  libcurl4-openssl-dev zlib1g-dev libbrotli-dev libnghttp2-dev
   libgumbo-dev libuchardet-dev libpsl-dev publicsuffix libicu-dev
   libpoppler-cpp-dev libhiredis-dev
   libpango1.0-dev libcairo2-dev fonts-dejavu-core

@@ -22,6 +22,83 @@ namespace {
 
 namespace pb = ::google::protobuf;
 
+// Options do not change how a message is encoded or printed as JSON (the
+// JSON name is a field of its own); they may differ in form between a
+// loaded and a compiled descriptor, so they are left out of the comparison.
+void StripOptions(pb::EnumDescriptorProto& e) {
+  e.clear_options();
+  for (auto& v : *e.mutable_value()) v.clear_options();
+  e.clear_reserved_range();
+  e.clear_reserved_name();
+}
+
+void StripOptions(pb::DescriptorProto& m) {
+  m.clear_options();
+  for (auto& f : *m.mutable_field()) f.clear_options();
+  for (auto& o : *m.mutable_oneof_decl()) o.clear_options();
+  for (auto& n : *m.mutable_nested_type()) StripOptions(n);
+  for (auto& e : *m.mutable_enum_type()) StripOptions(e);
+  m.clear_reserved_range();
+  m.clear_reserved_name();
+}
+
+// Whether `loaded` and `compiled` (and every message and enum they reach)
+// have the same shape: same fields, numbers, types, names and JSON names.
+bool SameShape(const pb::Descriptor* loaded, const pb::Descriptor* compiled,
+               std::set<std::string>& checked) {
+  if (!checked.insert(loaded->full_name()).second) return true;
+  if (compiled == nullptr ||
+      loaded->file()->syntax() != compiled->file()->syntax()) {
+    return false;
+  }
+  pb::DescriptorProto a, b;
+  loaded->CopyTo(&a);
+  compiled->CopyTo(&b);
+  for (int i = 0; i < loaded->field_count(); ++i) {
+    // CopyTo leaves json_name out unless asked; it is what JSON prints.
+    a.mutable_field(i)->set_json_name(loaded->field(i)->json_name());
+  }
+  for (int i = 0; i < compiled->field_count(); ++i) {
+    b.mutable_field(i)->set_json_name(compiled->field(i)->json_name());
+  }
+  StripOptions(a);
+  StripOptions(b);
+  if (a.SerializeAsString() != b.SerializeAsString()) return false;
+  for (int i = 0; i < loaded->field_count(); ++i) {
+    const pb::FieldDescriptor* f = loaded->field(i);
+    const pb::FieldDescriptor* g = compiled->field(i);
+    if (f->message_type() != nullptr &&
+        !SameShape(f->message_type(), g->message_type(), checked)) {
+      return false;
+    }
+    if (f->enum_type() != nullptr) {
+      pb::EnumDescriptorProto x, y;
+      f->enum_type()->CopyTo(&x);
+      g->enum_type()->CopyTo(&y);
+      StripOptions(x);
+      StripOptions(y);
+      if (f->enum_type()->full_name() != g->enum_type()->full_name() ||
+          x.SerializeAsString() != y.SerializeAsString()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The compiled-in prototype of `loaded`'s type, if this binary has one of
+// the same shape (see //gateway/api:compiled_contract).
+const pb::Message* CompiledPrototype(const pb::Descriptor* loaded) {
+  const pb::Descriptor* compiled =
+      pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          loaded->full_name());
+  std::set<std::string> checked;
+  if (compiled == nullptr || !SameShape(loaded, compiled, checked)) {
+    return nullptr;
+  }
+  return pb::MessageFactory::generated_factory()->GetPrototype(compiled);
+}
+
 class CollectingErrors : public pb::DescriptorPool::ErrorCollector {
  public:
   void AddError(const std::string& filename, const std::string& element_name,
@@ -255,6 +332,12 @@ absl::StatusOr<std::shared_ptr<const ApiConfig>> ApiConfig::FromDescriptorSet(
                              " is not 2xx"));
           }
           info.success_code = code;
+        }
+        info.response_prototype = CompiledPrototype(method->output_type());
+        info.response_compiled = info.response_prototype != nullptr;
+        if (!info.response_compiled) {
+          info.response_prototype =
+              config->factory_->GetPrototype(method->output_type());
         }
         config->methods_.push_back(std::move(info));
         const google::api::HttpRule& rule =

@@ -30,6 +30,11 @@ struct MethodInfo {
   bool is_public = false;
   std::vector<std::string> roles;  // empty: any authenticated caller
   int success_code = 200;
+  // What answers are parsed into: the compiled-in class when this binary
+  // has one of exactly the loaded shape (parsing it is several times
+  // cheaper than a DynamicMessage), else the DynamicMessage prototype.
+  const google::protobuf::Message* response_prototype = nullptr;
+  bool response_compiled = false;
 };
 
 struct ApiConfigOptions {

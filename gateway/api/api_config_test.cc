@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 
 #include "gateway/api/test_descriptor_set.h"
 #include "gtest/gtest.h"
@@ -181,6 +182,55 @@ TEST(ApiConfigErrorsTest, RejectsBadRules) {
   f->add_dependency("missing.proto");
   EXPECT_EQ(ApiConfig::FromDescriptorSet(set).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ApiConfigTest, AnswersUseCompiledClassesOfTheSameShape) {
+  const auto& me = Expect("GET", "/v1/me",
+                          "fineprint.identity.v1.IdentityService.GetMe",
+                          nullptr);
+  EXPECT_TRUE(me.response_compiled);
+  ASSERT_NE(me.response_prototype, nullptr);
+  // The compiled class, not the loaded pool's DynamicMessage.
+  EXPECT_NE(me.response_prototype->GetDescriptor(),
+            me.method->output_type());
+  EXPECT_EQ(me.response_prototype->GetDescriptor()->full_name(),
+            me.method->output_type()->full_name());
+}
+
+TEST(ApiConfigCompiledTest, AChangedShapeFallsBackToDynamicMessages) {
+  google::protobuf::FileDescriptorSet set;
+  {
+    std::ifstream in(TestDescriptorSetPath(), std::ios::binary);
+    ASSERT_TRUE(set.ParseFromIstream(&in));
+  }
+  // The loaded contract numbers User.email differently from the compiled
+  // one: a compiled User would misread its answers.
+  bool changed = false;
+  for (auto& file : *set.mutable_file()) {
+    if (file.package() != "fineprint.identity.v1") continue;
+    for (auto& message : *file.mutable_message_type()) {
+      if (message.name() != "User") continue;
+      for (auto& field : *message.mutable_field()) {
+        if (field.name() == "email") {
+          field.set_number(1999);
+          changed = true;
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(changed);
+  auto config = ApiConfig::FromDescriptorSet(set);
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto m = (*config)->routes().Match("GET", "/v1/me");
+  ASSERT_EQ(m.kind, routing::MatchResult::Kind::kMatched);
+  const MethodInfo& me = (*config)->method(m.route->target.id);
+  EXPECT_FALSE(me.response_compiled);
+  ASSERT_NE(me.response_prototype, nullptr);
+  EXPECT_EQ(me.response_prototype->GetDescriptor(), me.method->output_type());
+  // Types the change does not reach stay compiled.
+  auto jwks = (*config)->routes().Match("GET", "/v1/auth/jwks");
+  ASSERT_EQ(jwks.kind, routing::MatchResult::Kind::kMatched);
+  EXPECT_TRUE((*config)->method(jwks.route->target.id).response_compiled);
 }
 
 }  // namespace

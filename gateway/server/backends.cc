@@ -42,21 +42,21 @@ absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
 }
 
 ChannelBackends::ChannelBackends(
-    const std::map<std::string, std::string>& targets) {
+    const std::map<std::string, std::string>& targets, bool http2) {
   for (const auto& [service, target] : targets) {
     auto& channel = channels_by_target_[target];
     if (channel == nullptr) {
       channel = grpc::CreateCustomChannel(
           target, grpc::InsecureChannelCredentials(), EdgeChannelArguments());
     }
-    Add(service, channel);
+    Add(service, target, channel, http2);
   }
 }
 
 absl::StatusOr<std::unique_ptr<ChannelBackends>> ChannelBackends::Create(
     const std::map<std::string, std::string>& targets,
-    const tls::TlsOptions& tls) {
-  if (!tls.enabled()) return std::make_unique<ChannelBackends>(targets);
+    const tls::TlsOptions& tls, bool http2) {
+  if (!tls.enabled()) return std::make_unique<ChannelBackends>(targets, http2);
   std::unique_ptr<ChannelBackends> backends(new ChannelBackends());
   for (const auto& [service, target] : targets) {
     auto& channel = backends->channels_by_target_[target];
@@ -68,13 +68,29 @@ absl::StatusOr<std::unique_ptr<ChannelBackends>> ChannelBackends::Create(
       if (!created.ok()) return created.status();
       channel = *std::move(created);
     }
-    backends->Add(service, channel);
+    backends->Add(service, target, channel, /*http2=*/false);
   }
   return backends;
 }
 
-void ChannelBackends::Add(const std::string& service,
-                          std::shared_ptr<grpc::Channel> channel) {
+void ChannelBackends::Add(const std::string& service, const std::string& target,
+                          std::shared_ptr<grpc::Channel> channel, bool http2) {
+  auto& grpc_caller = grpc_callers_[target];
+  if (grpc_caller == nullptr) {
+    grpc_caller = std::make_unique<upstream::GrpcUnaryCaller>(channel);
+  }
+  upstream::UnaryCaller* caller = grpc_caller.get();
+  if (http2) {
+    if (auto parsed = upstream::ParseH2Target(target)) {
+      auto& h2 = h2_callers_[target];
+      if (h2 == nullptr) {
+        h2 = std::make_unique<upstream::H2UnaryCaller>(
+            *std::move(parsed), upstream::H2ConnectionOptions(), caller);
+      }
+      caller = h2.get();
+    }
+  }
+  callers_.emplace(service, caller);
   stubs_.emplace(service, std::make_unique<grpc::GenericStub>(channel));
   channels_.emplace(service, std::move(channel));
 }
@@ -82,6 +98,11 @@ void ChannelBackends::Add(const std::string& service,
 grpc::GenericStub* ChannelBackends::StubFor(absl::string_view service) {
   auto it = stubs_.find(service);
   return it == stubs_.end() ? nullptr : it->second.get();
+}
+
+upstream::UnaryCaller* ChannelBackends::CallerFor(absl::string_view service) {
+  auto it = callers_.find(service);
+  return it == callers_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<grpc::Channel> ChannelBackends::ChannelFor(

@@ -14,6 +14,9 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "gateway/upstream/grpc_unary_caller.h"
+#include "gateway/upstream/h2_unary_caller.h"
+#include "gateway/upstream/unary_caller.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "services/runtime/tls/tls_options.h"
 
@@ -24,6 +27,8 @@ class Backends {
   virtual ~Backends() = default;
   // nullptr when no backend serves `service`.
   virtual grpc::GenericStub* StubFor(absl::string_view service) = 0;
+  // Unary calls; nullptr when no backend serves `service`.
+  virtual upstream::UnaryCaller* CallerFor(absl::string_view service) = 0;
 };
 
 // Arguments of the edge's plaintext backend channels.
@@ -35,23 +40,32 @@ absl::StatusOr<std::map<std::string, std::string>> ParseBackendSpecs(
 
 class ChannelBackends : public Backends {
  public:
-  // Plaintext channels.
-  explicit ChannelBackends(const std::map<std::string, std::string>& targets);
+  // Plaintext channels; with `http2`, unary calls made on an HTTP server
+  // I/O thread go over the edge's own HTTP/2 client (upstream/h2_*).
+  explicit ChannelBackends(const std::map<std::string, std::string>& targets,
+                           bool http2 = true);
   // Channels with the process's mesh TLS (plaintext when it is off): the
   // edge presents its certificate, and a backend must present the one of
-  // its service (fineprint.<name>.v1.X is served by "<name>").
+  // its service (fineprint.<name>.v1.X is served by "<name>"). With TLS,
+  // every call goes over gRPC's channel.
   static absl::StatusOr<std::unique_ptr<ChannelBackends>> Create(
       const std::map<std::string, std::string>& targets,
-      const tls::TlsOptions& tls);
+      const tls::TlsOptions& tls, bool http2 = true);
   grpc::GenericStub* StubFor(absl::string_view service) override;
+  upstream::UnaryCaller* CallerFor(absl::string_view service) override;
   // The channel serving `service`, for typed clients (JWKS, API keys).
   std::shared_ptr<grpc::Channel> ChannelFor(absl::string_view service) const;
 
  private:
   ChannelBackends() = default;
-  void Add(const std::string& service, std::shared_ptr<grpc::Channel> channel);
+  void Add(const std::string& service, const std::string& target,
+           std::shared_ptr<grpc::Channel> channel, bool http2);
 
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_by_target_;
+  // Per target: gRPC's caller, and the HTTP/2 one in front of it.
+  std::map<std::string, std::unique_ptr<upstream::UnaryCaller>> grpc_callers_;
+  std::map<std::string, std::unique_ptr<upstream::UnaryCaller>> h2_callers_;
+  std::map<std::string, upstream::UnaryCaller*, std::less<>> callers_;
   std::map<std::string, std::shared_ptr<grpc::Channel>, std::less<>> channels_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> stubs_;
 };

@@ -52,9 +52,8 @@ struct EdgeHandler::Call {
   int grpc_code = -1;
   std::optional<ratelimit::Decision> rate;
   std::string cors_origin;  // echoed in Access-Control-Allow-Origin
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;
-  grpc::ByteBuffer response;
+  std::optional<grpc::ClientContext> context;  // streams only
+  std::string response;  // a unary call's serialized answer
 };
 
 std::string BufferToString(const grpc::ByteBuffer& buffer);

@@ -15,6 +15,7 @@
 #include "fineprint/api/v1/options.pb.h"
 #include "gateway/server/edge_call.h"
 #include "gateway/server/forwarding.h"
+#include "gateway/upstream/unary_caller.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -388,37 +389,39 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
     return Finish(call, ErrorResponse(timeout.status(), resolver));
 
   grpc::GenericStub* stub = backends_->StubFor(info.service);
-  if (stub == nullptr) {
+  upstream::UnaryCaller* caller = backends_->CallerFor(info.service);
+  if (stub == nullptr || caller == nullptr) {
     return Finish(call, ErrorResponse(absl::UnavailableError(absl::StrCat(
                                           "no backend for ", info.service)),
                                       resolver));
-  }
-  call->context.set_deadline(std::chrono::system_clock::now() +
-                             absl::ToChronoMicroseconds(*timeout));
-  for (const auto& [k, v] :
-       OutboundMetadata(request, call->ids, options_.forward_headers)) {
-    call->context.AddMetadata(k, v);
   }
   {
     absl::MutexLock lock(&mu_);
     ++in_flight_;
   }
-  std::string wire = message->SerializeAsString();
+  std::vector<std::pair<std::string, std::string>> metadata =
+      OutboundMetadata(request, call->ids, options_.forward_headers);
   if (info.method->server_streaming()) {
-    return StartStream(call, stub, std::move(wire));
+    call->context.emplace();
+    for (auto& [k, v] : metadata) call->context->AddMetadata(k, v);
+    return StartStream(call, stub, message->SerializePartialAsString());
   }
-  grpc::Slice slice(wire);
-  call->request = grpc::ByteBuffer(&slice, 1);
-  stub->UnaryCall(&call->context, info.grpc_path, grpc::StubOptions(),
-                  &call->request, &call->response,
-                  [this, call](grpc::Status status) mutable {
-                    // Declared first so it runs last: the Call (and its
-                    // ClientContext) must be gone before ~EdgeHandler may
-                    // return and the channel be destroyed.
-                    InFlightDone done_guard(this);
-                    std::shared_ptr<Call> c = std::move(call);
-                    OnUnaryDone(c, status);
-                  });
+  upstream::UnaryCall unary;
+  unary.method = info.grpc_path;
+  unary.metadata = std::move(metadata);
+  unary.deadline = absl::Now() + *timeout;
+  // Partial: the API is proto3 (no required fields), and the full check
+  // walks the message by reflection on every call.
+  unary.request = message->SerializePartialAsString();
+  caller->Call(std::move(unary), [this, call](const grpc::Status& status,
+                                              std::string response) mutable {
+    // Declared first so it runs last: the Call must be gone before
+    // ~EdgeHandler may return and the backends be destroyed.
+    InFlightDone done_guard(this);
+    std::shared_ptr<Call> c = std::move(call);
+    c->response = std::move(response);
+    OnUnaryDone(c, status);
+  });
 }
 
 void EdgeHandler::OnUnaryDone(const std::shared_ptr<Call>& call,
@@ -453,7 +456,7 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
     const pb::FieldDescriptor* data_field =
         info.method->output_type()->FindFieldByName("data");
     if (type_field == nullptr || data_field == nullptr ||
-        !body->ParseFromString(BufferToString(call->response))) {
+        !body->ParsePartialFromString(call->response)) {
       return Finish(
           call, ErrorResponse(absl::InternalError("malformed backend response"),
                               &cfg.type_resolver()));
@@ -469,8 +472,8 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   if (info.success_code != 204 && call->route->target.response_body.empty()) {
     // The common case: the whole message, rendered from its wire form.
     auto json = transcode::TranscodeWireResponse(
-        info.method->output_type(), &cfg.factory(),
-        BufferToString(call->response), options_.response,
+        info.method->output_type(), info.response_prototype,
+        call->response, options_.response,
         &cfg.type_resolver());
     if (!json.ok()) {
       return Finish(
@@ -484,7 +487,7 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   }
   std::unique_ptr<pb::Message> reply(
       cfg.factory().GetPrototype(info.method->output_type())->New());
-  if (!reply->ParseFromString(BufferToString(call->response))) {
+  if (!reply->ParsePartialFromString(call->response)) {
     return Finish(
         call, ErrorResponse(absl::InternalError("malformed backend response"),
                             &cfg.type_resolver()));

@@ -113,6 +113,7 @@ class EdgeHandler {
   void Decorate(const Call& call, HttpResponse& response) const;
   // Access log line and metrics.
   void Record(const Call& call, int http_status, size_t bytes_out);
+  // The call's context carries its metadata already.
   void StartStream(const std::shared_ptr<Call>& call, grpc::GenericStub* stub,
                    std::string request);
   void Respond(const std::shared_ptr<Call>& call, HttpResponse response);

@@ -92,7 +92,7 @@ class EdgeHandler::StreamCall
   void Start(grpc::GenericStub* stub) {
     // Streams get their own bound instead of the unary timeout.
     const absl::Duration bound = edge_->options_.stream.max_duration;
-    call_->context.set_deadline(
+    call_->context->set_deadline(
         bound > absl::ZeroDuration()
             ? std::chrono::system_clock::now() +
                   absl::ToChronoMicroseconds(bound)
@@ -102,7 +102,7 @@ class EdgeHandler::StreamCall
     stream_ = call_->open_stream();
     std::weak_ptr<Call> weak = call_;
     stream_->OnClientGone([weak] {
-      if (auto call = weak.lock()) call->context.TryCancel();
+      if (auto call = weak.lock()) call->context->TryCancel();
     });
     {
       absl::MutexLock lock(&mu_);
@@ -110,7 +110,7 @@ class EdgeHandler::StreamCall
     }
     grpc::Slice slice(wire_);
     request_ = grpc::ByteBuffer(&slice, 1);
-    stub->PrepareBidiStreamingCall(&call_->context, call_->info->grpc_path,
+    stub->PrepareBidiStreamingCall(&*call_->context, call_->info->grpc_path,
                                    grpc::StubOptions(), this);
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&response_);
@@ -150,7 +150,7 @@ class EdgeHandler::StreamCall
             : absl::InternalError("malformed backend message");
     if (!json.ok()) {
       in_band_error_ = json.status();
-      call_->context.TryCancel();
+      call_->context->TryCancel();
       return;
     }
     std::string chunk = call_->sse
@@ -172,7 +172,7 @@ class EdgeHandler::StreamCall
       if (sent) {
         StartRead(&response_);
       } else {
-        call_->context.TryCancel();
+        call_->context->TryCancel();
       }
       RemoveHold();
     });

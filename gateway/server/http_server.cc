@@ -14,6 +14,7 @@
 #include "boost/asio/post.hpp"
 #include "boost/beast/core.hpp"
 #include "gateway/server/http_session.h"
+#include "gateway/server/io_thread.h"
 
 namespace fineprint::gateway::server {
 namespace {
@@ -96,7 +97,7 @@ absl::Status HttpServer::Start() {
   s.running = true;
   s.Accept();
   for (auto& ctx : s.contexts) {
-    s.threads.emplace_back([c = ctx.get()] { c->run(); });
+    s.threads.emplace_back([c = ctx.get()] { IoThread::Run(*c); });
   }
   return absl::OkStatus();
 }

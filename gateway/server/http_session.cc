@@ -20,6 +20,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gateway/server/compression.h"
+#include "gateway/server/http_wire.h"
 #include "gateway/server/idle_deadline.h"
 #include "gateway/server/tls_stream.h"
 #include "gateway/transcode/response_transcoder.h"
@@ -36,13 +37,9 @@ std::string ToStd(beast::string_view s) {
   return std::string(s.data(), s.size());
 }
 
-// Headers every response carries, whatever produced it (RFC 9110 leaves
-// sniffing and referrers to the client; these turn both off).
 template <typename Fields>
 void SetStandardHeaders(Fields& fields) {
-  fields.set(http::field::server, "fineprint-edge");
-  fields.set("x-content-type-options", "nosniff");
-  fields.set("referrer-policy", "no-referrer");
+  for (const auto& [name, value] : kStandardHeaders) fields.set(name, value);
 }
 
 std::shared_ptr<ResponseStream> MakeSessionStream(
@@ -282,51 +279,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpResponse r) {
-    // HEAD too: its Content-Length is that of the encoded GET.
+    // HEAD too: its Content-Length is that of the encoded GET. A HEAD of a
+    // stream (`Transfer-Encoding: chunked`) writes no terminating chunk.
     EncodeResponse(r, response_coding_, options_.compress_min_bytes);
-    if (head_request_) return WriteHead(std::move(r));
-    res_ = {};
-    res_.version(11);
-    res_.result(static_cast<unsigned>(r.status));
-    for (const auto& [k, v] : r.headers) res_.set(k, v);
-    SetStandardHeaders(res_);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_);
-    if (r.status == 204 || r.status == 304 || r.status < 200) {
-      // No body and no Content-Length allowed (prepare_payload would throw
-      // on a body here).
-      res_.body().clear();
-    } else {
-      res_.prepare_payload();
-    }
+    wire_.clear();
+    SerializeResponse(r, keep_alive_, head_request_, &wire_);
     idle_.Touch();
-    http::async_write(
-        stream_, res_,
-        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
-  }
-
-  // HEAD: the header a GET would carry, Content-Length included, and no
-  // body. Only the header is serialized, so a `Transfer-Encoding: chunked`
-  // (a stream's HEAD) writes no terminating chunk either.
-  void WriteHead(HttpResponse r) {
-    head_res_ = {};
-    head_res_.version(11);
-    head_res_.result(static_cast<unsigned>(r.status));
-    bool chunked = false;
-    for (const auto& [k, v] : r.headers) {
-      head_res_.set(k, v);
-      if (beast::iequals(k, "transfer-encoding")) chunked = true;
-    }
-    SetStandardHeaders(head_res_);
-    if (!chunked && r.status != 204 && r.status != 304 && r.status >= 200) {
-      head_res_.set(http::field::content_length, std::to_string(r.body.size()));
-    }
-    head_res_.keep_alive(keep_alive_);
-    head_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(
-        head_res_);
-    idle_.Touch();
-    http::async_write_header(
-        stream_, *head_sr_,
+    net::async_write(
+        stream_, net::buffer(wire_),
         beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
@@ -412,10 +372,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServer::Handler& handler_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::string wire_;  // the response being written
   http::response<http::empty_body> continue_;
-  http::response<http::empty_body> head_res_;
-  std::unique_ptr<http::response_serializer<http::empty_body>> head_sr_;
   bool keep_alive_ = true;
   bool head_request_ = false;
   ContentCoding response_coding_ =

@@ -153,16 +153,24 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
-void AppendNanos(int32_t nanos, std::string* out) {
-  char buf[16];
-  if (nanos % 1000000 == 0) {
-    snprintf(buf, sizeof(buf), ".%03d", nanos / 1000000);
-  } else if (nanos % 1000 == 0) {
-    snprintf(buf, sizeof(buf), ".%06d", nanos / 1000);
-  } else {
-    snprintf(buf, sizeof(buf), ".%09d", nanos);
+void AppendFixed(uint32_t value, int width, std::string* out) {
+  char buf[10];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
   }
-  out->append(buf);
+  out->append(buf, static_cast<size_t>(width));
+}
+
+void AppendNanos(int32_t nanos, std::string* out) {
+  out->push_back('.');
+  if (nanos % 1000000 == 0) {
+    AppendFixed(static_cast<uint32_t>(nanos / 1000000), 3, out);
+  } else if (nanos % 1000 == 0) {
+    AppendFixed(static_cast<uint32_t>(nanos / 1000), 6, out);
+  } else {
+    AppendFixed(static_cast<uint32_t>(nanos), 9, out);
+  }
 }
 
 }  // namespace fineprint::gateway::transcode::json_format

@@ -42,6 +42,9 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 // that hold `nanos` (0 < nanos < 1e9), as protobuf writes them.
 void AppendNanos(int32_t nanos, std::string* out);
 
+// `value` in exactly `width` (<= 10) decimal digits, zero-padded.
+void AppendFixed(uint32_t value, int width, std::string* out);
+
 }  // namespace fineprint::gateway::transcode::json_format
 
 #endif  // FINEPRINT_GATEWAY_TRANSCODE_JSON_FORMAT_H_

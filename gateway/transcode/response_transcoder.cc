@@ -153,10 +153,9 @@ absl::StatusOr<std::string> TranscodeWireResponse(
 }
 
 absl::StatusOr<std::string> TranscodeWireResponse(
-    const pb::Descriptor* type, pb::MessageFactory* factory,
+    const pb::Descriptor* type, const pb::Message* prototype,
     const std::string& wire, const ResponseOptions& options,
     pb::util::TypeResolver* resolver) {
-  const pb::Message* prototype = factory->GetPrototype(type);
   if (prototype != nullptr) {
     // The per-request arena takes the parsed message's fields in a few
     // blocks and frees them at once.
@@ -164,7 +163,7 @@ absl::StatusOr<std::string> TranscodeWireResponse(
     pb::Message* message = prototype->New(&arena);
     std::string out;
     // Bytes that do not parse get protobuf's own verdict below.
-    if (message->ParseFromString(wire) &&
+    if (message->ParsePartialFromString(wire) &&
         PrintJsonDirect(*message,
                         {.emit_unpopulated = options.emit_unpopulated,
                          .proto_field_names = options.proto_field_names},

@@ -35,11 +35,12 @@ absl::StatusOr<std::string> TranscodeWireResponse(
     const ResponseOptions& options,
     google::protobuf::util::TypeResolver* resolver);
 
-// The same from a parsed message of `type` (made by `factory`), printed by
+// The same parsed into a message of `type` made from `prototype` (a
+// compiled-in class or a DynamicMessage; nullptr: neither), printed by
 // PrintJsonDirect where it can: the edge's path for whole-message answers.
 absl::StatusOr<std::string> TranscodeWireResponse(
     const google::protobuf::Descriptor* type,
-    google::protobuf::MessageFactory* factory, const std::string& wire,
+    const google::protobuf::Message* prototype, const std::string& wire,
     const ResponseOptions& options,
     google::protobuf::util::TypeResolver* resolver);
 

@@ -1,0 +1,28 @@
+#ifndef FINEPRINT_GATEWAY_UPSTREAM_GRPC_UNARY_CALLER_H_
+#define FINEPRINT_GATEWAY_UPSTREAM_GRPC_UNARY_CALLER_H_
+
+// Unary calls over a gRPC channel (generic, bytes in and out). `done` runs
+// on a gRPC thread.
+
+#include <memory>
+
+#include "gateway/upstream/unary_caller.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/generic/generic_stub.h"
+
+namespace fineprint::gateway::upstream {
+
+class GrpcUnaryCaller : public UnaryCaller {
+ public:
+  explicit GrpcUnaryCaller(std::shared_ptr<grpc::Channel> channel)
+      : stub_(std::move(channel)) {}
+
+  void Call(UnaryCall call, UnaryDone done) override;
+
+ private:
+  grpc::GenericStub stub_;
+};
+
+}  // namespace fineprint::gateway::upstream
+
+#endif  // FINEPRINT_GATEWAY_UPSTREAM_GRPC_UNARY_CALLER_H_
