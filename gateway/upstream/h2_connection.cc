@@ -252,7 +252,13 @@ H2Connection::H2Connection(net::io_context& io, const H2Target& target,
       socket_(io),
       resolver_(io),
       in_(kReadChunk, '\0') {
-  nghttp2_session_client_new(&session_, Callbacks::Get(), this);
+  // Closed streams are not kept for the priority tree: the edge sends no
+  // priorities, and keeping them was a visible share of each call.
+  nghttp2_option* option = nullptr;
+  nghttp2_option_new(&option);
+  nghttp2_option_set_no_closed_streams(option, 1);
+  nghttp2_session_client_new2(&session_, Callbacks::Get(), this, option);
+  nghttp2_option_del(option);
   // No server push; windows large enough that a response of the size
   // limit never waits for a WINDOW_UPDATE round trip.
   const nghttp2_settings_entry settings[] = {

@@ -1,39 +1,24 @@
 #include "services/runtime/crypto/sha256.h"
 
-#include <openssl/evp.h>
-
-#include <memory>
+// OpenSSL 3 deprecates the one-algorithm API in favour of EVP, whose
+// per-call provider and engine lookups cost more than hashing a token.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
 
 namespace fineprint::crypto {
 
-namespace {
-
-struct CtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-}  // namespace
+static_assert(kSha256Bytes == SHA256_DIGEST_LENGTH);
 
 Sha256Digest Sha256(absl::string_view data) {
   // OpenSSL's, not libsodium's: it uses the CPU's SHA extensions, and the
-  // edge hashes every bearer token it sees. The algorithm is fetched once
-  // and a context kept per thread: OpenSSL 3's one-shot SHA256() looks the
-  // algorithm up (under a lock) on every call.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  // edge hashes every bearer token it sees.
+  SHA256_CTX ctx;
   Sha256Digest digest;
-  unsigned int size = 0;
-  if (md == nullptr || ctx == nullptr ||
-      EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 ||
-      size != kSha256Bytes) {
-    // Only when OpenSSL cannot work at all; a zero digest would be a
-    // collision for every input.
-    std::abort();
-  }
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(digest.data(), &ctx);
   return digest;
 }
 
