@@ -185,14 +185,12 @@ TEST(ApiConfigErrorsTest, RejectsBadRules) {
 }
 
 TEST_F(ApiConfigTest, AnswersUseCompiledClassesOfTheSameShape) {
-  const auto& me = Expect("GET", "/v1/me",
-                          "fineprint.identity.v1.IdentityService.GetMe",
-                          nullptr);
+  const auto& me = Expect(
+      "GET", "/v1/me", "fineprint.identity.v1.IdentityService.GetMe", nullptr);
   EXPECT_TRUE(me.response_compiled);
   ASSERT_NE(me.response_prototype, nullptr);
   // The compiled class, not the loaded pool's DynamicMessage.
-  EXPECT_NE(me.response_prototype->GetDescriptor(),
-            me.method->output_type());
+  EXPECT_NE(me.response_prototype->GetDescriptor(), me.method->output_type());
   EXPECT_EQ(me.response_prototype->GetDescriptor()->full_name(),
             me.method->output_type()->full_name());
 }

@@ -12,11 +12,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/channel.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gateway/upstream/grpc_unary_caller.h"
 #include "gateway/upstream/h2_unary_caller.h"
 #include "gateway/upstream/unary_caller.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "services/runtime/tls/tls_options.h"
 

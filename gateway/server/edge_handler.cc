@@ -472,9 +472,8 @@ void EdgeHandler::Respond(const std::shared_ptr<Call>& call, HttpResponse r) {
   if (info.success_code != 204 && call->route->target.response_body.empty()) {
     // The common case: the whole message, rendered from its wire form.
     auto json = transcode::TranscodeWireResponse(
-        info.method->output_type(), info.response_prototype,
-        call->response, options_.response,
-        &cfg.type_resolver());
+        info.method->output_type(), info.response_prototype, call->response,
+        options_.response, &cfg.type_resolver());
     if (!json.ok()) {
       return Finish(
           call, ErrorResponse(absl::InternalError("malformed backend response"),

@@ -32,16 +32,16 @@ void AppendHeader(absl::string_view name, absl::string_view value,
 
 }  // namespace
 
-void SerializeResponse(const HttpResponse& response, bool keep_alive,
-                       bool head, std::string* out) {
+void SerializeResponse(const HttpResponse& response, bool keep_alive, bool head,
+                       std::string* out) {
   const int status = response.status;
   const bool bodiless = status < 200 || status == 204 || status == 304;
   bool chunked = false;
   out->reserve(out->size() + 256 + response.body.size());
   out->append("HTTP/1.1 ");
   char digits[16];
-  out->append(digits, absl::numbers_internal::FastIntToBuffer(status, digits) -
-                          digits);
+  out->append(digits,
+              absl::numbers_internal::FastIntToBuffer(status, digits) - digits);
   out->push_back(' ');
   const auto reason = boost::beast::http::obsolete_reason(
       static_cast<boost::beast::http::status>(status));

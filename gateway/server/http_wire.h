@@ -27,8 +27,8 @@ inline constexpr std::pair<const char*, const char*> kStandardHeaders[] = {
 // body. For HEAD (`head`) the head a GET would carry, its Content-Length
 // included, without the body. Header values with CR or LF are dropped (no
 // response splitting). Appends to `out`.
-void SerializeResponse(const HttpResponse& response, bool keep_alive,
-                       bool head, std::string* out);
+void SerializeResponse(const HttpResponse& response, bool keep_alive, bool head,
+                       std::string* out);
 
 }  // namespace fineprint::gateway::server
 

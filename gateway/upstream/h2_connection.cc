@@ -29,7 +29,8 @@ constexpr size_t kFrameHeader = 5;  // gRPC: compressed flag + 4-byte length
 // grpc-timeout: at most 8 digits and a unit; rounded up so the server's
 // deadline is never earlier than ours.
 std::string GrpcTimeout(absl::Duration left) {
-  const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
+  const int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
   if (ms < 100000000) return absl::StrCat(std::max<int64_t>(ms, 1), "m");
   const int64_t s = absl::ToInt64Seconds(absl::Ceil(left, absl::Seconds(1)));
   if (s < 100000000) return absl::StrCat(s, "S");
@@ -49,8 +50,8 @@ std::string PercentDecode(absl::string_view in) {
       if (c >= 'A' && c <= 'F') return c - 'A' + 10;
       return -1;
     };
-    if (in[i] == '%' && i + 2 < in.size() &&
-        (hi = hex(in[i + 1])) >= 0 && (lo = hex(in[i + 2])) >= 0) {
+    if (in[i] == '%' && i + 2 < in.size() && (hi = hex(in[i + 1])) >= 0 &&
+        (lo = hex(in[i + 2])) >= 0) {
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {
@@ -104,8 +105,8 @@ struct H2Connection::Stream {
   UnaryDone done;
   int attempt = 0;
   char prefix[kFrameHeader];
-  size_t sent = 0;        // of prefix + request
-  std::string response;   // DATA as received: gRPC-framed
+  size_t sent = 0;       // of prefix + request
+  std::string response;  // DATA as received: gRPC-framed
   int http_status = 0;
   int grpc_status = -1;
   std::string grpc_message;
@@ -117,7 +118,8 @@ struct H2Connection::Stream {
 // nghttp2's C callbacks; `user_data` is the connection.
 struct H2Connection::Callbacks {
   static H2Connection::Stream* StreamOf(nghttp2_session* session, int32_t id) {
-    return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
+    return static_cast<Stream*>(
+        nghttp2_session_get_stream_user_data(session, id));
   }
 
   static ssize_t ReadRequest(nghttp2_session*, int32_t, uint8_t* buf,
@@ -126,7 +128,8 @@ struct H2Connection::Callbacks {
     auto* s = static_cast<Stream*>(source->ptr);
     const size_t total = kFrameHeader + s->call.request.size();
     size_t n = 0;
-    while (n < length && s->sent < kFrameHeader) buf[n++] = s->prefix[s->sent++];
+    while (n < length && s->sent < kFrameHeader)
+      buf[n++] = s->prefix[s->sent++];
     const size_t chunk = std::min(length - n, total - s->sent);
     if (chunk > 0) {
       std::memcpy(buf + n, s->call.request.data() + (s->sent - kFrameHeader),
@@ -140,8 +143,7 @@ struct H2Connection::Callbacks {
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
                       const uint8_t* name, size_t name_len,
-                      const uint8_t* value, size_t value_len, uint8_t,
-                      void*) {
+                      const uint8_t* value, size_t value_len, uint8_t, void*) {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     Stream* s = StreamOf(session, frame->hd.stream_id);
     if (s == nullptr) return 0;
@@ -285,7 +287,8 @@ void H2Connection::Connect() {
   auto on_connect = [self](const boost::system::error_code& ec) {
     if (ec) {
       self->connect_failed_at_ = absl::Now();
-      return self->Fail(absl::StrCat("cannot connect to backend: ", ec.message()));
+      return self->Fail(
+          absl::StrCat("cannot connect to backend: ", ec.message()));
     }
     self->OnConnected();
   };
@@ -322,9 +325,9 @@ void H2Connection::OnConnected() {
 void H2Connection::Call(UnaryCall call, UnaryDone done, int attempt) {
   const absl::Time now = absl::Now();
   if (call.deadline <= now) {
-    return done(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                             "Deadline Exceeded"),
-                "");
+    return done(
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"),
+        "");
   }
   if (closed_) {
     return done(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -404,26 +407,27 @@ void H2Connection::OnStreamClosed(int32_t id, uint32_t error_code) {
   streams_.erase(it);
   if (s->finished) return;
   // Refused unprocessed (GOAWAY, or a stream limit): safe to send again.
-  if (error_code == NGHTTP2_REFUSED_STREAM && !s->answered &&
-      s->attempt == 0 && resubmit_) {
+  if (error_code == NGHTTP2_REFUSED_STREAM && !s->answered && s->attempt == 0 &&
+      resubmit_) {
     s->finished = true;
     --open_calls_;
     return resubmit_(std::move(s->call), std::move(s->done), 1);
   }
   if (s->grpc_status < 0) {
     if (error_code != NGHTTP2_NO_ERROR) {
-      return Finish(*s,
-                    grpc::Status(CodeForReset(error_code),
-                                 absl::StrCat("backend reset the stream: ",
-                                              nghttp2_http2_strerror(error_code))),
-                    "");
+      return Finish(
+          *s,
+          grpc::Status(CodeForReset(error_code),
+                       absl::StrCat("backend reset the stream: ",
+                                    nghttp2_http2_strerror(error_code))),
+          "");
     }
     if (s->http_status != 200) {
-      return Finish(*s,
-                    grpc::Status(CodeForHttpStatus(s->http_status),
-                                 absl::StrCat("backend answered HTTP ",
-                                              s->http_status)),
-                    "");
+      return Finish(
+          *s,
+          grpc::Status(CodeForHttpStatus(s->http_status),
+                       absl::StrCat("backend answered HTTP ", s->http_status)),
+          "");
     }
     return Finish(*s,
                   grpc::Status(grpc::StatusCode::INTERNAL,
@@ -483,10 +487,10 @@ absl::Time H2Connection::ExpireCalls(absl::Time now) {
   for (int32_t id : expired) {
     auto it = streams_.find(id);
     if (it == streams_.end()) continue;
-    Finish(*it->second,
-           grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "Deadline Exceeded"),
-           "");
+    Finish(
+        *it->second,
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"),
+        "");
     if (!closed_) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id,
                                 NGHTTP2_CANCEL);
@@ -503,10 +507,10 @@ void H2Connection::Read() {
                                   size_t n) {
         if (self->closed_) return;
         if (ec) {
-          return self->Fail(ec == net::error::eof
-                                ? "backend closed the connection"
-                                : absl::StrCat("backend connection: ",
-                                               ec.message()));
+          return self->Fail(
+              ec == net::error::eof
+                  ? "backend closed the connection"
+                  : absl::StrCat("backend connection: ", ec.message()));
         }
         self->in_nghttp2_ = true;
         const ssize_t rv = nghttp2_session_mem_recv(
@@ -514,8 +518,8 @@ void H2Connection::Read() {
             n);
         self->in_nghttp2_ = false;
         if (rv < 0) {
-          return self->Fail(absl::StrCat("backend HTTP/2: ",
-                                         nghttp2_strerror(static_cast<int>(rv))));
+          return self->Fail(absl::StrCat(
+              "backend HTTP/2: ", nghttp2_strerror(static_cast<int>(rv))));
         }
         if (self->closed_) return;
         self->Flush();
@@ -552,17 +556,16 @@ void H2Connection::Flush() {
     return;
   }
   writing_ = true;
-  net::async_write(socket_, net::buffer(out_),
-                   [self = shared_from_this()](
-                       const boost::system::error_code& ec, size_t) {
-                     self->writing_ = false;
-                     if (self->closed_) return;
-                     if (ec) {
-                       return self->Fail(absl::StrCat(
-                           "backend connection: ", ec.message()));
-                     }
-                     self->Flush();
-                   });
+  net::async_write(
+      socket_, net::buffer(out_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        self->writing_ = false;
+        if (self->closed_) return;
+        if (ec) {
+          return self->Fail(absl::StrCat("backend connection: ", ec.message()));
+        }
+        self->Flush();
+      });
 }
 
 void H2Connection::Fail(absl::string_view why) {

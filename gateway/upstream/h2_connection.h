@@ -32,7 +32,7 @@ struct nghttp2_session;
 namespace fineprint::gateway::upstream {
 
 struct H2Target {
-  std::string host;       // name or address literal (no brackets)
+  std::string host;  // name or address literal (no brackets)
   std::string port;
   std::string authority;  // "host:port", the :authority sent
 };

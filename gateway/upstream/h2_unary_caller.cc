@@ -39,11 +39,11 @@ class H2UnaryCaller::ThreadConnections {
             "");
       }
       Prune();
-      current_ = H2Connection::Open(
-          io_, target_, options_,
-          [this](UnaryCall c, UnaryDone d, int attempt) {
-            Call(std::move(c), std::move(d), attempt);
-          });
+      current_ =
+          H2Connection::Open(io_, target_, options_,
+                             [this](UnaryCall c, UnaryDone d, int attempt) {
+                               Call(std::move(c), std::move(d), attempt);
+                             });
       connections_.push_back(current_);
     }
     current_->Call(std::move(call), std::move(done), attempt);
@@ -94,7 +94,8 @@ class H2UnaryCaller::ThreadConnections {
 
 void H2UnaryCaller::Call(UnaryCall call, UnaryDone done) {
   server::IoThread* thread = server::IoThread::Current();
-  if (thread == nullptr) return fallback_->Call(std::move(call), std::move(done));
+  if (thread == nullptr)
+    return fallback_->Call(std::move(call), std::move(done));
   thread
       ->Local<ThreadConnections>(this,
                                  [&] {

@@ -19,9 +19,7 @@ class H2UnaryCaller : public UnaryCaller {
   // `fallback` must outlive this; this must outlive the I/O threads.
   H2UnaryCaller(H2Target target, H2ConnectionOptions options,
                 UnaryCaller* fallback)
-      : target_(std::move(target)),
-        options_(options),
-        fallback_(fallback) {}
+      : target_(std::move(target)), options_(options), fallback_(fallback) {}
 
   void Call(UnaryCall call, UnaryDone done) override;
 

@@ -34,7 +34,8 @@ std::string Flatten(const grpc::ByteBuffer& b) {
   std::vector<grpc::Slice> slices;
   std::string out;
   (void)b.Dump(&slices);
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const auto& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
 }
 
@@ -47,13 +48,15 @@ class Reactor : public grpc::ServerGenericBidiReactor {
     StartRead(&request_);
   }
   void OnReadDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
+    if (!ok)
+      return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
     const std::string method = ctx_->method();
     const std::string body = Flatten(request_);
     if (method == "/t.T/Echo") {
       std::string echo;
       auto it = ctx_->client_metadata().find("x-echo");
-      if (it != ctx_->client_metadata().end()) echo.assign(it->second.data(), it->second.size());
+      if (it != ctx_->client_metadata().end())
+        echo.assign(it->second.data(), it->second.size());
       return Reply(echo + body);
     }
     if (method == "/t.T/Big") return Reply(std::string(std::stoul(body), 'b'));
@@ -118,7 +121,9 @@ class CountingCaller : public UnaryCaller {
 // One I/O thread, as the HTTP server runs them.
 class IoLoop {
  public:
-  IoLoop() : guard_(net::make_work_guard(io_)), thread_([this] { server::IoThread::Run(io_); }) {}
+  IoLoop()
+      : guard_(net::make_work_guard(io_)),
+        thread_([this] { server::IoThread::Run(io_); }) {}
   ~IoLoop() {
     guard_.reset();
     io_.stop();
@@ -134,7 +139,8 @@ class IoLoop {
     absl::Notification done;
     const absl::Time start = absl::Now();
     net::post(io_, [&] {
-      caller.Call(std::move(call), [&](const grpc::Status& s, std::string resp) {
+      caller.Call(std::move(call), [&](const grpc::Status& s,
+                                       std::string resp) {
         EXPECT_NE(server::IoThread::Current(), nullptr);  // on the I/O thread
         r.status = s;
         r.response = std::move(resp);
@@ -196,7 +202,8 @@ TEST(H2UnaryCaller, LargeMessagesCrossFlowControlWindows) {
   IoLoop::Result echo = loop.Call(caller, Make("/t.T/Echo", big));
   ASSERT_TRUE(echo.status.ok()) << echo.status.error_message();
   EXPECT_EQ(echo.response, big);
-  IoLoop::Result r = loop.Call(caller, Make("/t.T/Big", std::to_string(3 << 20)));
+  IoLoop::Result r =
+      loop.Call(caller, Make("/t.T/Big", std::to_string(3 << 20)));
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   EXPECT_EQ(r.response.size(), 3u << 20);
 }
@@ -204,7 +211,8 @@ TEST(H2UnaryCaller, LargeMessagesCrossFlowControlWindows) {
 TEST(H2UnaryCaller, ResponseOverTheLimitIsResourceExhausted) {
   Backend backend;
   CountingCaller fallback;
-  H2UnaryCaller caller = CallerFor(backend.port, &fallback, {.max_response_bytes = 1024});
+  H2UnaryCaller caller =
+      CallerFor(backend.port, &fallback, {.max_response_bytes = 1024});
   IoLoop loop;
   IoLoop::Result r = loop.Call(caller, Make("/t.T/Big", "5000"));
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -238,7 +246,8 @@ TEST(H2UnaryCaller, DeadlineEndsTheCallAndTheServerSeesIt) {
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(r.took, absl::Seconds(1));
   // A deadline already past never leaves the edge.
-  IoLoop::Result past = loop.Call(caller, Make("/t.T/Echo", "", -absl::Seconds(1)));
+  IoLoop::Result past =
+      loop.Call(caller, Make("/t.T/Echo", "", -absl::Seconds(1)));
   EXPECT_EQ(past.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_TRUE(loop.Call(caller, Make("/t.T/Echo", "x")).status.ok());
 }
@@ -286,11 +295,13 @@ TEST(H2UnaryCaller, ServerRestartIsFollowedByANewConnection) {
 
 TEST(H2UnaryCaller, OffAnIoThreadTheFallbackServes) {
   Backend backend;
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(backend.port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(backend.port),
+                          grpc::InsecureChannelCredentials());
   GrpcUnaryCaller grpc_caller(channel);
-  H2UnaryCaller caller(*ParseH2Target("127.0.0.1:" + std::to_string(backend.port)),
-                       {}, &grpc_caller);
+  H2UnaryCaller caller(
+      *ParseH2Target("127.0.0.1:" + std::to_string(backend.port)), {},
+      &grpc_caller);
   absl::Notification done;
   grpc::Status status;
   std::string response;
@@ -342,8 +353,9 @@ TEST(ParseH2Target, AcceptsHostPortForms) {
   auto v6 = ParseH2Target("[::1]:50051");
   ASSERT_TRUE(v6.has_value());
   EXPECT_EQ(v6->host, "::1");
-  for (const char* bad : {"unix:/tmp/s", "identity", "a:b", "a:0", "a:70000",
-                          "ipv4:1.2.3.4:5", "::1:50051", ":50051", "[::1]50051"}) {
+  for (const char* bad :
+       {"unix:/tmp/s", "identity", "a:b", "a:0", "a:70000", "ipv4:1.2.3.4:5",
+        "::1:50051", ":50051", "[::1]50051"}) {
     EXPECT_FALSE(ParseH2Target(bad).has_value()) << bad;
   }
 }
