@@ -56,8 +56,6 @@ struct EdgeHandler::Call {
   std::string response;  // a unary call's serialized answer
 };
 
-std::string BufferToString(const grpc::ByteBuffer& buffer);
-
 }  // namespace fineprint::gateway::server
 
 #endif  // FINEPRINT_GATEWAY_SERVER_EDGE_CALL_H_

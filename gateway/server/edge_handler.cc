@@ -64,17 +64,6 @@ bool HasHeader(const HttpRequest& request, absl::string_view name) {
 
 }  // namespace
 
-std::string BufferToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok()) return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out;
-}
-
 HttpResponse ErrorResponse(const absl::Status& status,
                            pb::util::TypeResolver* resolver, int http_status) {
   google::rpc::Status rpc = fineprint::status::ToRpcStatus(status);

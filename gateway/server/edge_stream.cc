@@ -26,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "gateway/server/edge_call.h"
 #include "gateway/server/edge_handler.h"
+#include "gateway/upstream/grpc_unary_caller.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/client_callback.h"
 
@@ -143,7 +144,7 @@ class EdgeHandler::StreamCall
     std::unique_ptr<google::protobuf::Message> msg(
         cfg.factory().GetPrototype(call_->info->method->output_type())->New());
     absl::StatusOr<std::string> json =
-        msg->ParseFromString(BufferToString(response_))
+        msg->ParseFromString(upstream::FlattenByteBuffer(response_))
             ? transcode::TranscodeResponse(
                   *msg, call_->route->target.response_body,
                   edge_->options_.response, &cfg.type_resolver())

@@ -17,7 +17,9 @@ struct InFlight {
   UnaryDone done;
 };
 
-std::string Flatten(const grpc::ByteBuffer& buffer) {
+}  // namespace
+
+std::string FlattenByteBuffer(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   std::string out;
   if (!buffer.Dump(&slices).ok()) return out;
@@ -27,8 +29,6 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   }
   return out;
 }
-
-}  // namespace
 
 void GrpcUnaryCaller::Call(UnaryCall call, UnaryDone done) {
   auto* in_flight = new InFlight;
@@ -49,7 +49,8 @@ void GrpcUnaryCaller::Call(UnaryCall call, UnaryDone done) {
                     std::unique_ptr<InFlight> owned(in_flight);
                     UnaryDone done = std::move(owned->done);
                     std::string response =
-                        status.ok() ? Flatten(owned->response) : std::string();
+                        status.ok() ? FlattenByteBuffer(owned->response)
+                                    : std::string();
                     owned.reset();
                     done(status, std::move(response));
                   });

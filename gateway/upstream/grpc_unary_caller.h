@@ -9,8 +9,12 @@
 #include "gateway/upstream/unary_caller.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
 
 namespace fineprint::gateway::upstream {
+
+// The bytes of a gRPC ByteBuffer in one string.
+std::string FlattenByteBuffer(const grpc::ByteBuffer& buffer);
 
 class GrpcUnaryCaller : public UnaryCaller {
  public:
