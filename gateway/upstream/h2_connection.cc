@@ -15,6 +15,7 @@
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ip/address.hpp"
 #include "boost/asio/write.hpp"
+#include "gateway/upstream/grpc_protocol.h"
 
 namespace fineprint::gateway::upstream {
 namespace {
@@ -25,78 +26,6 @@ using tcp = net::ip::tcp;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kWriteBatch = 64 * 1024;
 constexpr size_t kFrameHeader = 5;  // gRPC: compressed flag + 4-byte length
-
-// grpc-timeout: at most 8 digits and a unit; rounded up so the server's
-// deadline is never earlier than ours.
-std::string GrpcTimeout(absl::Duration left) {
-  const int64_t ms =
-      absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
-  if (ms < 100000000) return absl::StrCat(std::max<int64_t>(ms, 1), "m");
-  const int64_t s = absl::ToInt64Seconds(absl::Ceil(left, absl::Seconds(1)));
-  if (s < 100000000) return absl::StrCat(s, "S");
-  return absl::StrCat(std::min<int64_t>(absl::ToInt64Hours(left), 99999999),
-                      "H");
-}
-
-// grpc-message is percent-encoded (outside 0x20-0x7E, and '%').
-std::string PercentDecode(absl::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    int hi, lo;
-    auto hex = [](char c) {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    if (in[i] == '%' && i + 2 < in.size() && (hi = hex(in[i + 1])) >= 0 &&
-        (lo = hex(in[i + 2])) >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-// doc/http-grpc-status-mapping.md: an answer without grpc-status.
-grpc::StatusCode CodeForHttpStatus(int http_status) {
-  switch (http_status) {
-    case 400:
-      return grpc::StatusCode::INTERNAL;
-    case 401:
-      return grpc::StatusCode::UNAUTHENTICATED;
-    case 403:
-      return grpc::StatusCode::PERMISSION_DENIED;
-    case 404:
-      return grpc::StatusCode::UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return grpc::StatusCode::UNAVAILABLE;
-    default:
-      return grpc::StatusCode::UNKNOWN;
-  }
-}
-
-// doc/PROTOCOL-HTTP2.md, "Errors": a stream reset before grpc-status.
-grpc::StatusCode CodeForReset(uint32_t error_code) {
-  switch (error_code) {
-    case NGHTTP2_REFUSED_STREAM:
-      return grpc::StatusCode::UNAVAILABLE;
-    case NGHTTP2_CANCEL:
-      return grpc::StatusCode::CANCELLED;
-    case NGHTTP2_ENHANCE_YOUR_CALM:
-      return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case NGHTTP2_INADEQUATE_SECURITY:
-      return grpc::StatusCode::PERMISSION_DENIED;
-    default:
-      return grpc::StatusCode::INTERNAL;
-  }
-}
 
 }  // namespace
 
@@ -202,38 +131,6 @@ struct H2Connection::Callbacks {
     return callbacks;
   }
 };
-
-std::optional<H2Target> ParseH2Target(absl::string_view target) {
-  absl::ConsumePrefix(&target, "dns:///");
-  if (absl::StrContains(target, "://") || absl::StartsWith(target, "unix:") ||
-      absl::StartsWith(target, "ipv4:") || absl::StartsWith(target, "ipv6:")) {
-    return std::nullopt;
-  }
-  H2Target out;
-  out.authority = std::string(target);
-  size_t colon;
-  if (absl::StartsWith(target, "[")) {
-    const size_t close = target.find(']');
-    if (close == absl::string_view::npos || close + 1 >= target.size() ||
-        target[close + 1] != ':') {
-      return std::nullopt;
-    }
-    out.host = std::string(target.substr(1, close - 1));
-    colon = close + 1;
-  } else {
-    colon = target.rfind(':');
-    if (colon == absl::string_view::npos) return std::nullopt;
-    out.host = std::string(target.substr(0, colon));
-    if (absl::StrContains(out.host, ':')) return std::nullopt;
-  }
-  out.port = std::string(target.substr(colon + 1));
-  int port = 0;
-  if (out.host.empty() || !absl::SimpleAtoi(out.port, &port) || port <= 0 ||
-      port > 65535) {
-    return std::nullopt;
-  }
-  return out;
-}
 
 std::shared_ptr<H2Connection> H2Connection::Open(
     net::io_context& io, const H2Target& target,
@@ -348,7 +245,7 @@ void H2Connection::Call(UnaryCall call, UnaryDone done, int attempt) {
 
   std::string timeout;
   if (s.call.deadline != absl::InfiniteFuture()) {
-    timeout = GrpcTimeout(s.call.deadline - now);
+    timeout = EncodeGrpcTimeout(s.call.deadline - now);
   }
   std::vector<nghttp2_nv> headers;
   headers.reserve(8 + s.call.metadata.size());
@@ -441,7 +338,7 @@ void H2Connection::OnStreamClosed(int32_t id, uint32_t error_code) {
     }
     return Finish(*s,
                   grpc::Status(static_cast<grpc::StatusCode>(s->grpc_status),
-                               PercentDecode(s->grpc_message), details),
+                               DecodeGrpcMessage(s->grpc_message), details),
                   "");
   }
   const std::string& r = s->response;
