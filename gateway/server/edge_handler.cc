@@ -12,7 +12,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "fineprint/api/v1/options.pb.h"
 #include "gateway/server/edge_call.h"
 #include "gateway/server/forwarding.h"
 #include "gateway/upstream/unary_caller.h"
@@ -244,31 +243,40 @@ void EdgeHandler::Handle(HttpRequest request,
     }
   }
 
-  if (!info.is_public && auth_pool_ != nullptr &&
-      !AuthenticatesInline(request)) {
-    auth_pool_->Schedule(
-        [this, call, request = std::move(request), match = std::move(match)] {
-          Dispatch(call, request, match);
-        });
-    return;
+  if (info.is_public) return Dispatch(call, request, match, std::nullopt);
+  // Authentication happens before any backend sees the request.
+  if (authenticator_ == nullptr) {
+    return Finish(call, ErrorResponse(absl::UnauthenticatedError(
+                                          "authentication is not configured"),
+                                      resolver));
   }
-  Dispatch(call, request, match);
-}
-
-bool EdgeHandler::AuthenticatesInline(const HttpRequest& request) const {
-  // A verified token's cache hit (the common case: clients reuse their
-  // token) costs a hash and a lookup; handing it to an auth worker would
-  // cost two thread switches. Errors are answered inline too.
-  if (authenticator_ == nullptr) return true;
   absl::StatusOr<auth::Credentials> credentials = auth::ExtractCredentials(
       [&request](absl::string_view name) { return request.Header(name); });
-  return !credentials.ok() ||
-         authenticator_->AnswersWithoutBlocking(*credentials);
+  call->credentials_malformed = !credentials.ok();
+  if (!credentials.ok()) {
+    return Dispatch(call, request, match, credentials.status());
+  }
+  // A verified token's cache hit (the common case: clients reuse their
+  // token) costs a hash and a lookup, answered here; handing it to an auth
+  // worker would cost two thread switches.
+  if (auto answer = authenticator_->AuthenticateWithoutBlocking(*credentials);
+      answer.has_value() || auth_pool_ == nullptr) {
+    return Dispatch(call, request, match,
+                    answer.has_value()
+                        ? *std::move(answer)
+                        : authenticator_->Authenticate(*credentials));
+  }
+  auth_pool_->Schedule([this, call, request = std::move(request),
+                        match = std::move(match),
+                        credentials = *std::move(credentials)] {
+    Dispatch(call, request, match, authenticator_->Authenticate(credentials));
+  });
 }
 
-void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
-                           const HttpRequest& request,
-                           const routing::MatchResult& match) {
+void EdgeHandler::Dispatch(
+    const std::shared_ptr<Call>& call, const HttpRequest& request,
+    const routing::MatchResult& match,
+    std::optional<absl::StatusOr<auth::Principal>> authenticated) {
   const api::ApiConfig& config = *call->config;
   const api::MethodInfo& info = *call->info;
   pb::util::TypeResolver* resolver = &config.type_resolver();
@@ -277,31 +285,19 @@ void EdgeHandler::Dispatch(const std::shared_ptr<Call>& call,
       q == std::string::npos ? absl::string_view()
                              : absl::string_view(request.target).substr(q + 1);
 
-  // Authentication happens before any backend sees the request.
-  fineprint::api::v1::AuthRule rule;
-  rule.set_public_(info.is_public);
-  for (const auto& role : info.roles) rule.add_roles(role);
-  if (!info.is_public && authenticator_ == nullptr) {
-    return Finish(call, ErrorResponse(absl::UnauthenticatedError(
-                                          "authentication is not configured"),
-                                      resolver));
-  }
   std::optional<auth::Principal> principal;
-  if (!info.is_public) {
-    auto credentials = auth::ExtractCredentials(
-        [&request](absl::string_view name) { return request.Header(name); });
-    call->credentials_malformed = !credentials.ok();
-    auto authorized =
-        fineprint::server::Authorize(rule, credentials, *authenticator_);
-    if (!authorized.ok())
-      return Finish(call, ErrorResponse(authorized.status(), resolver));
-    if (!authorized->has_value()) {
+  if (authenticated.has_value()) {
+    if (!authenticated->ok()) {
+      return Finish(call, ErrorResponse(authenticated->status(), resolver));
+    }
+    principal = **std::move(authenticated);
+    if (!info.roles.empty() &&
+        !absl::c_linear_search(info.roles, principal->role)) {
       return Finish(
           call,
-          ErrorResponse(absl::UnauthenticatedError("credentials required"),
+          ErrorResponse(fineprint::server::RoleNotAllowed(principal->role),
                         resolver));
     }
-    principal = **authorized;
   }
 
   if (options_.rate_limit.enabled) {

@@ -101,12 +101,11 @@ class EdgeHandler {
   class InFlightDone;
   class StreamCall;
   void Finish(const std::shared_ptr<Call>& call, HttpResponse response);
-  // Whether authenticating `request` cannot block on identity, so it needs
-  // no auth worker.
-  bool AuthenticatesInline(const HttpRequest& request) const;
-  // Everything after routing: authenticate, rate-limit, transcode, call.
+  // Everything after routing: authorize the authentication outcome
+  // (nullopt for a public method), rate-limit, transcode, call.
   void Dispatch(const std::shared_ptr<Call>& call, const HttpRequest& request,
-                const routing::MatchResult& match);
+                const routing::MatchResult& match,
+                std::optional<absl::StatusOr<auth::Principal>> authenticated);
   void OnUnaryDone(const std::shared_ptr<Call>& call,
                    const grpc::Status& status);
   // Response headers every answer carries (ids, rate limit, CORS).

@@ -1,8 +1,7 @@
-#include "gateway/upstream/h2_connection.h"
-
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "gateway/upstream/h2_connection.h"
 
 namespace fineprint::gateway::upstream {
 

@@ -43,24 +43,11 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
       key = VerifiedTokenCache::KeyOf(credentials.bearer_token);
       cached = token_cache_->Find(*key, now);
     }
-    Claims claims;
-    if (cached.has_value()) {
-      claims = *std::move(cached);
-    } else {
-      FP_ASSIGN_OR_RETURN(
-          claims, VerifyAccessToken(credentials.bearer_token, *keys_, now));
-    }
-    if (revocations_ != nullptr) {
-      if (absl::Status s = revocations_->CheckToken(claims, now); !s.ok()) {
-        if (cached.has_value()) token_cache_->Erase(*key);
-        return s;
-      }
-    }
-    if (key.has_value() && !cached.has_value()) {
-      token_cache_->Insert(*key, claims);
-    }
-    return Principal{claims.subject, claims.organization, claims.role,
-                     claims.plan, ""};
+    if (cached.has_value()) return Admit(*cached, /*cached=*/true, key, now);
+    FP_ASSIGN_OR_RETURN(
+        Claims claims,
+        VerifyAccessToken(credentials.bearer_token, *keys_, now));
+    return Admit(claims, /*cached=*/false, key, now);
   }
   if (!credentials.api_key.empty()) {
     if (api_keys_ == nullptr) {
@@ -85,15 +72,32 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
 
 namespace fineprint::auth {
 
-bool Authenticator::AnswersWithoutBlocking(const Credentials& credentials,
-                                           absl::Time now) const {
-  if (credentials.empty()) return true;
-  if (credentials.bearer_token.empty() || token_cache_ == nullptr) {
-    return false;
+absl::StatusOr<Principal> Authenticator::Admit(
+    const Claims& claims, bool cached,
+    const std::optional<VerifiedTokenCache::Key>& key, absl::Time now) {
+  if (revocations_ != nullptr) {
+    if (absl::Status s = revocations_->CheckToken(claims, now); !s.ok()) {
+      if (cached) token_cache_->Erase(*key);
+      return s;
+    }
   }
-  return token_cache_
-      ->Find(VerifiedTokenCache::KeyOf(credentials.bearer_token), now)
-      .has_value();
+  if (key.has_value() && !cached) token_cache_->Insert(*key, claims);
+  return Principal{claims.subject, claims.organization, claims.role,
+                   claims.plan, ""};
+}
+
+std::optional<absl::StatusOr<Principal>>
+Authenticator::AuthenticateWithoutBlocking(const Credentials& credentials,
+                                           absl::Time now) {
+  if (credentials.empty()) return Authenticate(credentials, now);
+  if (credentials.bearer_token.empty() || token_cache_ == nullptr) {
+    return std::nullopt;
+  }
+  const VerifiedTokenCache::Key key =
+      VerifiedTokenCache::KeyOf(credentials.bearer_token);
+  std::optional<Claims> cached = token_cache_->Find(key, now);
+  if (!cached.has_value()) return std::nullopt;
+  return Admit(*cached, /*cached=*/true, key, now);
 }
 
 }  // namespace fineprint::auth

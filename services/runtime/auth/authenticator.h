@@ -59,13 +59,20 @@ class Authenticator {
   absl::StatusOr<Principal> Authenticate(const Credentials& credentials,
                                          absl::Time now = absl::Now());
 
-  // True when Authenticate(credentials) answers without a call to identity:
-  // no credentials, or a bearer token in the cache. A caller that moves
-  // possibly blocking checks off its I/O threads keeps these inline.
-  bool AnswersWithoutBlocking(const Credentials& credentials,
-                              absl::Time now = absl::Now()) const;
+  // Authenticate's answer when it needs no call to identity (no
+  // credentials, or a bearer token in the cache); nullopt otherwise. A
+  // caller that moves possibly blocking checks off its I/O threads answers
+  // these inline, with the token hashed and looked up once.
+  std::optional<absl::StatusOr<Principal>> AuthenticateWithoutBlocking(
+      const Credentials& credentials, absl::Time now = absl::Now());
 
  private:
+  // A verified token's principal, once revocations allow it (an entry they
+  // refuse leaves the cache).
+  absl::StatusOr<Principal> Admit(
+      const Claims& claims, bool cached,
+      const std::optional<VerifiedTokenCache::Key>& key, absl::Time now);
+
   PublicKeyResolver* keys_;
   ApiKeyVerifier* api_keys_;
   const Revocations* revocations_;

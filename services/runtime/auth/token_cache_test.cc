@@ -53,11 +53,13 @@ class TokenCacheTest : public ::testing::Test {
 
 TEST_F(TokenCacheTest, SecondUseSkipsVerification) {
   const Credentials token = Token();
-  EXPECT_FALSE(authenticator_.AnswersWithoutBlocking(token));
+  EXPECT_FALSE(authenticator_.AuthenticateWithoutBlocking(token).has_value());
   auto first = authenticator_.Authenticate(token);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(resolver_.lookups, 1);
-  EXPECT_TRUE(authenticator_.AnswersWithoutBlocking(token));
+  auto inline_answer = authenticator_.AuthenticateWithoutBlocking(token);
+  ASSERT_TRUE(inline_answer.has_value());
+  EXPECT_TRUE(inline_answer->ok()) << inline_answer->status();
   for (int i = 0; i < 5; ++i) {
     auto again = authenticator_.Authenticate(token);
     ASSERT_TRUE(again.ok()) << again.status();
@@ -70,10 +72,11 @@ TEST_F(TokenCacheTest, SecondUseSkipsVerification) {
   EXPECT_EQ(cache_.size(), 1u);
   // No credentials never block either; an API key (a call to identity on a
   // miss) always may.
-  EXPECT_TRUE(authenticator_.AnswersWithoutBlocking(Credentials()));
+  EXPECT_TRUE(
+      authenticator_.AuthenticateWithoutBlocking(Credentials()).has_value());
   Credentials api_key;
   api_key.api_key = "fp_k";
-  EXPECT_FALSE(authenticator_.AnswersWithoutBlocking(api_key));
+  EXPECT_FALSE(authenticator_.AuthenticateWithoutBlocking(api_key).has_value());
 }
 
 TEST_F(TokenCacheTest, RevocationRefusesAndEvictsACachedToken) {
@@ -87,7 +90,7 @@ TEST_F(TokenCacheTest, RevocationRefusesAndEvictsACachedToken) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(status::Reason(refused.status()), kReasonTokenRevoked);
   EXPECT_EQ(cache_.size(), 1u);
-  EXPECT_FALSE(authenticator_.AnswersWithoutBlocking(token));
+  EXPECT_FALSE(authenticator_.AuthenticateWithoutBlocking(token).has_value());
   // Refused again after a fresh verification, and never re-cached.
   EXPECT_FALSE(authenticator_.Authenticate(token).ok());
   EXPECT_EQ(cache_.size(), 1u);
@@ -101,8 +104,10 @@ TEST_F(TokenCacheTest, UsedOnlyBeforeExpiry) {
       absl::FromUnixSeconds(absl::ToUnixSeconds(issued)) + absl::Minutes(15);
   ASSERT_TRUE(authenticator_.Authenticate(token).ok());
   EXPECT_TRUE(
-      authenticator_.AnswersWithoutBlocking(token, exp - absl::Seconds(1)));
-  EXPECT_FALSE(authenticator_.AnswersWithoutBlocking(token, exp));
+      authenticator_.AuthenticateWithoutBlocking(token, exp - absl::Seconds(1))
+          .has_value());
+  EXPECT_FALSE(
+      authenticator_.AuthenticateWithoutBlocking(token, exp).has_value());
   // Past exp the full check decides (and refuses once past the leeway).
   const int before = resolver_.lookups;
   auto late = authenticator_.Authenticate(token, exp + kTokenLeeway);

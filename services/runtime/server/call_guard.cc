@@ -173,12 +173,15 @@ absl::StatusOr<std::optional<auth::Principal>> Authorize(
   if (!rule.roles().empty() &&
       std::find(rule.roles().begin(), rule.roles().end(), principal.role) ==
           rule.roles().end()) {
-    return status::WithReason(
-        absl::PermissionDeniedError(
-            absl::StrCat("role ", principal.role, " may not call this method")),
-        "ROLE_NOT_ALLOWED", {{"role", principal.role}});
+    return RoleNotAllowed(principal.role);
   }
   return std::optional<auth::Principal>(std::move(principal));
+}
+
+absl::Status RoleNotAllowed(absl::string_view role) {
+  return status::WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                "role ", role, " may not call this method")),
+                            "ROLE_NOT_ALLOWED", {{"role", std::string(role)}});
 }
 
 absl::StatusOr<std::unique_ptr<grpc::Service>> GuardService(

@@ -35,6 +35,10 @@ absl::StatusOr<std::optional<auth::Principal>> Authorize(
     const absl::StatusOr<auth::Credentials>& credentials,
     auth::Authenticator& authenticator);
 
+// PERMISSION_DENIED (reason ROLE_NOT_ALLOWED) for a caller whose role the
+// rule's roles do not list.
+absl::Status RoleNotAllowed(absl::string_view role);
+
 // Returns the service to register in place of `service`: the same methods,
 // each behind its contract's rule. `service_name` is the proto full name
 // (XService::service_full_name()). `service` and `authenticator` must
