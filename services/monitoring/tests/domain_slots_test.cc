@@ -14,7 +14,7 @@
 namespace fineprint::monitoring::testing {
 namespace {
 
-constexpr absl::Duration kDelay = absl::Milliseconds(150);
+constexpr absl::Duration kDelay = absl::Milliseconds(300);
 
 class DomainSlotsTest : public MonitoringTest {
  protected:
@@ -56,8 +56,11 @@ TEST_F(DomainSlotsTest, ReplicasShareTheDomainDelay) {
   const std::vector<absl::Time> starts =
       Starts(replica_a, replica_b, "shared.example");
   ASSERT_EQ(starts.size(), 8u);
-  // Sleep granularity allows a little early wake-up, never a whole delay.
-  EXPECT_GE(SmallestGap(starts), kDelay - absl::Milliseconds(15));
+  // A start is stamped after its thread wakes, so on a busy machine two
+  // stamps can come closer than their slots (a run measured 106 ms of
+  // 150). Half the delay still tells shared slots from unshared ones,
+  // whose first starts coincide (the test below).
+  EXPECT_GE(SmallestGap(starts), kDelay / 2);
   EXPECT_EQ(Count("SELECT count(*) FROM fetch_domain_slots WHERE domain = $1",
                   {std::string("shared.example")}),
             1);
