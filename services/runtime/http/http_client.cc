@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "services/runtime/http/curl_global.h"
+#include "services/runtime/http/curl_url.h"
 #include "services/runtime/status/status.h"
 
 namespace fineprint::http {
@@ -61,15 +62,12 @@ namespace {
 constexpr absl::string_view kReasonRefused = "OUTBOUND_ADDRESS_REFUSED";
 constexpr absl::string_view kReasonTooLarge = "RESPONSE_TOO_LARGE";
 constexpr absl::string_view kReasonTooManyRedirects = "TOO_MANY_REDIRECTS";
-constexpr absl::string_view kReasonBadUrl = "BAD_URL";
 
 struct CurlDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-  void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 using EasyHandle = std::unique_ptr<CURL, CurlDeleter>;
-using UrlHandle = std::unique_ptr<CURLU, CurlDeleter>;
 using StringList = std::unique_ptr<curl_slist, CurlDeleter>;
 
 }  // namespace
@@ -109,111 +107,6 @@ class CurlHandleCache {
 };
 
 namespace {
-
-absl::Status BadUrl(absl::string_view why) {
-  return status::WithReason(
-      absl::InvalidArgumentError(absl::StrCat("bad URL: ", why)),
-      kReasonBadUrl);
-}
-
-std::optional<std::string> GetUrlPart(CURLU* handle, CURLUPart part,
-                                      unsigned int flags = 0) {
-  char* value = nullptr;
-  if (curl_url_get(handle, part, &value, flags) != CURLUE_OK) {
-    return std::nullopt;
-  }
-  std::string copy(value);
-  curl_free(value);
-  return copy;
-}
-
-// An absolute http(s) URL as libcurl's own parser understands it, so the
-// host the guard checks is the host curl would connect to (curl also
-// normalises numeric IPv4 forms such as "0x7f.1").
-class Url {
- public:
-  static absl::StatusOr<Url> Parse(absl::string_view text) {
-    UrlHandle handle(curl_url());
-    if (handle == nullptr) return absl::ResourceExhaustedError("curl_url");
-    std::string copy(text);
-    if (copy.find('\0') != std::string::npos) return BadUrl("contains NUL");
-    CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), 0);
-    if (rc != CURLUE_OK) return BadUrl(curl_url_strerror(rc));
-    return FromHandle(std::move(handle));
-  }
-
-  // Resolves a Location value against this URL (RFC 3986 section 5).
-  absl::StatusOr<Url> Resolve(absl::string_view reference) const {
-    UrlHandle handle(curl_url_dup(handle_.get()));
-    if (handle == nullptr) return absl::ResourceExhaustedError("curl_url_dup");
-    std::string copy(reference);
-    if (copy.empty() || copy.find('\0') != std::string::npos) {
-      return BadUrl("unusable redirect location");
-    }
-    CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), 0);
-    if (rc != CURLUE_OK) {
-      return BadUrl(absl::StrCat("redirect location: ", curl_url_strerror(rc)));
-    }
-    return FromHandle(std::move(handle));
-  }
-
-  const std::string& text() const { return text_; }
-  const std::string& scheme() const { return scheme_; }
-  // Without IPv6 brackets, IDNs in punycode: what the resolver is given.
-  const std::string& host() const { return host_; }
-  int port() const { return port_; }
-  bool is_ip_literal() const { return is_ip_literal_; }
-
-  bool SameOrigin(const Url& other) const {
-    return scheme_ == other.scheme_ && port_ == other.port_ &&
-           absl::EqualsIgnoreCase(host_, other.host_);
-  }
-
- private:
-  explicit Url(UrlHandle handle) : handle_(std::move(handle)) {}
-
-  static absl::StatusOr<Url> FromHandle(UrlHandle handle) {
-    Url url(std::move(handle));
-    CURLU* h = url.handle_.get();
-    std::optional<std::string> scheme = GetUrlPart(h, CURLUPART_SCHEME);
-    if (!scheme.has_value()) return BadUrl("no scheme");
-    url.scheme_ = absl::AsciiStrToLower(*scheme);
-    if (url.scheme_ != "http" && url.scheme_ != "https") {
-      return BadUrl(
-          absl::StrCat("scheme \"", url.scheme_, "\" is not http or https"));
-    }
-    std::optional<std::string> host =
-        GetUrlPart(h, CURLUPART_HOST, CURLU_PUNYCODE);
-    if (!host.has_value() || host->empty()) return BadUrl("no host");
-    if (GetUrlPart(h, CURLUPART_ZONEID).has_value()) {
-      return BadUrl("IPv6 zone ids are not supported");
-    }
-    if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-      url.host_ = host->substr(1, host->size() - 2);
-      url.is_ip_literal_ = true;
-    } else {
-      url.host_ = *host;
-      url.is_ip_literal_ = IpAddress::Parse(url.host_).has_value();
-    }
-    std::optional<std::string> port =
-        GetUrlPart(h, CURLUPART_PORT, CURLU_DEFAULT_PORT);
-    if (!port.has_value() || !absl::SimpleAtoi(*port, &url.port_) ||
-        url.port_ <= 0 || url.port_ > 65535) {
-      return BadUrl("bad port");
-    }
-    std::optional<std::string> text = GetUrlPart(h, CURLUPART_URL);
-    if (!text.has_value()) return BadUrl("cannot be re-assembled");
-    url.text_ = *std::move(text);
-    return url;
-  }
-
-  UrlHandle handle_;
-  std::string text_;
-  std::string scheme_;
-  std::string host_;
-  int port_ = 0;
-  bool is_ip_literal_ = false;
-};
 
 // State shared with libcurl's callbacks during one hop.
 struct Transfer {
